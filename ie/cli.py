@@ -1,0 +1,292 @@
+"""The `ie` command line: the only place that prints, renders diagnostics and picks exit codes.
+
+Exit codes: 0 success; 1 errors in the rules or the data (after finishing every document
+that could be done); 2 a usage mistake on the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from ie.compiler import Compilation, compile_source
+from ie.diagnostics import render_all
+from ie.examples import check_examples
+from ie.inputs import DEFAULT_MAX_BYTES, DocumentError, count_documents, iter_documents
+from ie.runtime import DEFAULT_TIMEOUT, Engine, RuleTimeout
+from ie.writers import open_writer
+
+app = typer.Typer(
+    name="ie",
+    help=(
+        "Extract typed records from text with readable rules.\n\n"
+        "A rule pack is a folder of .ie files. Start with:\n\n"
+        "  ie check rules/news          (are the rules well formed? do their examples pass?)\n\n"
+        "  ie run rules/news seeds/     (run them over documents)\n\n"
+        "The language is described in docs/language.md; error codes in docs/errors.md."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+    csv = "csv"
+
+
+class ErrorFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class OnError(str, Enum):
+    fail = "fail"
+    skip = "skip"
+
+
+def _color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _report(comp: Compilation, fmt: ErrorFormat, stream: TextIO, *, extra: list | None = None) -> None:  # type: ignore[type-arg]
+    diags = [*comp.diagnostics, *(extra or [])]
+    if not diags:
+        return
+    text = render_all(diags, comp.sources, color=_color(stream), fmt=fmt.value)
+    print(text, file=stream)
+
+
+PackArg = Annotated[
+    Path,
+    typer.Argument(
+        help="A rule pack: a folder of .ie files (with an optional pack.toml), or one .ie file.",
+        show_default=False,
+    ),
+]
+ErrorFormatOpt = Annotated[
+    ErrorFormat,
+    typer.Option("--error-format", help="How to print problems in rule files: text or json."),
+]
+
+
+@app.command()
+def check(
+    pack: PackArg,
+    error_format: ErrorFormatOpt = ErrorFormat.text,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings as errors (exit 1 on any).")
+    ] = False,
+    examples: Annotated[
+        bool,
+        typer.Option("--examples/--no-examples", help="Run the rules' example and not clauses."),
+    ] = True,
+) -> None:
+    """Check a rule pack: syntax, names, patterns, cascades, and every example in its rules.
+
+    Prints each problem as `file:line:col: error[CODE]: message` with the line and a caret,
+    and exits 1 if there is any error (or any warning, with --strict).
+
+    Example:  ie check rules/news
+    """
+    comp = compile_source(pack)
+    extra = []
+    ran = 0
+    if comp.pack is not None and examples:
+        ran, extra = check_examples(comp.pack)
+    _report(comp, error_format, sys.stdout, extra=extra)
+    diags = [*comp.diagnostics, *extra]
+    errors = [d for d in diags if d.is_error]
+    warnings = [d for d in diags if not d.is_error]
+    if error_format == ErrorFormat.text and not errors:
+        p = comp.pack
+        assert p is not None
+        summary = (
+            f"{p.name} {p.version}: {len(p.rules)} rules, {len(p.types)} record types, "
+            f"{ran} examples passed"
+        )
+        print(("ok: " if not warnings else "ok with warnings: ") + summary, file=sys.stderr)
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        yield f
+
+
+@app.command()
+def run(
+    pack: PackArg,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Text files, folders (searched recursively for --glob), .jsonl files "
+            "(one JSON object a line), or - for standard input.",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="jsonl (for programs), table (to read), csv."),
+    ] = OutputFormat.jsonl,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write records to this file instead of stdout."),
+    ] = None,
+    glob: Annotated[
+        str, typer.Option(help="Which files to read in folders (matched on the file name).")
+    ] = "*.txt",
+    text_key: Annotated[str, typer.Option(help="JSONL key that holds the text.")] = "text",
+    id_key: Annotated[str, typer.Option(help="JSONL key that holds the document id.")] = "id",
+    on_error: Annotated[
+        OnError,
+        typer.Option(
+            help="A document that cannot be read or processed is always reported and "
+            "skipped; `fail` (default) then exits 1, `skip` exits 0."
+        ),
+    ] = OnError.fail,
+    max_bytes: Annotated[
+        int, typer.Option(help="Skip (and report) documents larger than this many bytes.")
+    ] = DEFAULT_MAX_BYTES,
+    timeout: Annotated[
+        float,
+        typer.Option(help="Seconds one rule may spend on one document before it is failed."),
+    ] = DEFAULT_TIMEOUT,
+    planner: Annotated[
+        bool,
+        typer.Option(
+            "--planner/--no-planner",
+            help="Try rules only near their anchor words (same output, faster).",
+        ),
+    ] = True,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Show a progress bar on stderr (default: when stderr is a terminal).",
+        ),
+    ] = None,
+    error_format: ErrorFormatOpt = ErrorFormat.text,
+) -> None:
+    """Run a rule pack over documents and write the records.
+
+    Records come out in a fixed order (document order, then position), so the same input
+    always gives the same output. Problems with a document (not UTF-8, too large, a rule
+    that ran too long) are reported on stderr with the document id; the other documents'
+    records are still written.
+
+    Examples:
+
+      ie run rules/news seeds/
+
+      ie run rules/news articles.jsonl --text-key body --format table
+
+      cat article.txt | ie run rules/news - --format csv -o out.csv
+    """
+    comp = compile_source(pack)
+    if comp.pack is None:
+        _report(comp, error_format, sys.stderr)
+        raise typer.Exit(1)
+    engine = Engine(comp.pack, planner=planner, timeout=timeout)
+    show_progress = progress if progress is not None else sys.stderr.isatty()
+    docs = iter_documents(
+        inputs, glob=glob, text_key=text_key, id_key=id_key, max_bytes=max_bytes
+    )
+    failed = done = records = 0
+    err = sys.stderr
+
+    def fail(origin: str, code: str, doc_id: str, message: str) -> None:
+        print(f"{origin}: error[{code}]: document {doc_id!r}: {message}", file=err)
+
+    with _output(output) as out:
+        writer = open_writer(format.value, out, color=_color(out) and output is None)
+        bar = _progress_bar(show_progress, inputs, glob, text_key, id_key)
+        with bar as (advance):
+            for item in docs:
+                if isinstance(item, DocumentError):
+                    failed += 1
+                    fail(item.origin, item.code, item.id, item.message)
+                    advance()
+                    continue
+                try:
+                    recs = engine.extract(item.id, item.text)
+                except RuleTimeout as exc:
+                    failed += 1
+                    fail(item.origin, "D007", item.id, f"{exc}; skipped")
+                    advance()
+                    continue
+                writer.write(recs)
+                done += 1
+                records += len(recs)
+                advance()
+        writer.close()
+    summary = f"{done} document{'s' if done != 1 else ''}, {records} records"
+    if failed:
+        summary += f", {failed} failed (see above)"
+    print(summary, file=err)
+    if failed and on_error == OnError.fail:
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _progress_bar(
+    enabled: bool, inputs: list[str], glob: str, text_key: str, id_key: str
+) -> Iterator[object]:
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    total = count_documents(inputs, glob=glob, text_key=text_key, id_key=id_key)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as prog:
+        task = prog.add_task("documents", total=total)
+        yield lambda: prog.advance(task)
+
+
+def main() -> None:
+    """Console entry point: never shows a traceback for a user's mistake."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        # the reader (e.g. `head`) went away: not an error of ours
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        sys.exit(0)
+    except Exception as exc:  # pragma: no cover - a bug in ie, not the user's mistake
+        if os.environ.get("IE_DEBUG"):
+            raise
+        print(
+            f"internal error in ie: {type(exc).__name__}: {exc}\n"
+            "This is a bug in ie, not in your rules. Run again with IE_DEBUG=1 to see the "
+            "details, and please report them.",
+            file=sys.stderr,
+        )
+        sys.exit(3)

@@ -1,0 +1,349 @@
+"""The compiler: a pack directory (or one .ie file) -> `CompiledPack`, as a pipeline of passes.
+
+    load    read pack.toml and every *.ie file (sorted), never raising on bad files
+    parse   text -> nodes.File per file (ie/parser.py)
+    resolve names -> Symbols (ie/resolve.py)
+    lower   rule patterns -> IR -> regex (ie/lower.py); lexicons -> hash indexes
+    check   yields, captures, cascade strata (ie/checks.py)
+    plan    an anchor per rule (ie/planner.py)
+
+All diagnostics of all passes are collected; `compile_pack` raises `CompileError` holding
+every one of them when any is an error, so an analyst sees every mistake at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ie import nodes as n
+from ie.checks import (
+    captures_of,
+    check_bounds,
+    check_rule_shape,
+    check_yield,
+    strata,
+    unused_definitions,
+    walk_ir,
+)
+from ie.diagnostics import CompileError, Diagnostic, Span
+from ie.lower import IR, Lowerer, SpanRef, emit
+from ie.parser import parse_file
+from ie.planner import plan
+from ie.program import (
+    CaptureSpec,
+    CompiledPack,
+    CompiledRule,
+    ExampleSpec,
+    LexiconSpec,
+    RefGroup,
+    ValueSpec,
+    ViewSpec,
+)
+from ie.resolve import resolve
+from ie.tokenizer import Tokenizer
+
+
+@dataclass(slots=True)
+class Compilation:
+    """Everything the passes produce; `pack` is None when there were errors."""
+
+    pack: CompiledPack | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def _display(path: Path) -> str:
+    """Paths as the analyst wrote them, with / separators, for stable messages and records."""
+    return Path(os.path.normpath(path)).as_posix()
+
+
+def pack_files(pack: Path) -> list[Path]:
+    if pack.is_file():
+        return [pack]
+    return sorted(pack.rglob("*.ie"), key=lambda p: p.relative_to(pack).as_posix())
+
+
+def load(pack: Path) -> tuple[dict[str, object], dict[str, str], list[Diagnostic]]:
+    """Read the manifest and every rule file; problems become diagnostics."""
+    diags: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    manifest: dict[str, object] = {}
+    if not pack.exists():
+        diags.append(
+            Diagnostic(
+                "E0104",
+                f"no pack at {_display(pack)}: give a directory of .ie files or one .ie file",
+            )
+        )
+        return manifest, sources, diags
+    toml = pack / "pack.toml" if pack.is_dir() else None
+    if toml is not None and toml.exists():
+        try:
+            manifest = tomllib.loads(toml.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            diags.append(Diagnostic("E0103", f"{_display(toml)}: cannot read manifest: {exc}"))
+    files = pack_files(pack)
+    if not files:
+        diags.append(Diagnostic("E0104", f"{_display(pack)} holds no .ie rule files"))
+    for f in files:
+        shown = _display(f)
+        try:
+            sources[shown] = f.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            diags.append(
+                Diagnostic(
+                    "E0105",
+                    f"{shown} is not valid UTF-8 (byte {exc.start}); save it as UTF-8",
+                )
+            )
+        except OSError as exc:
+            diags.append(Diagnostic("E0103", f"{shown}: {exc.strerror or exc}"))
+    return manifest, sources, diags
+
+
+def _strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def lexicon_key(word: str, exact: bool, accents: bool) -> str:
+    """How a token is looked up in a lexicon: its text, lower-cased unless exact."""
+    key = word if exact else word.lower()
+    return _strip_accents(key) if accents else key
+
+
+def compile_lexicon(
+    lex: n.Lexicon, pack_dir: Path, tokenizer: Tokenizer
+) -> tuple[LexiconSpec | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    rows: list[tuple[str, ...]] = []
+    if lex.entries is not None:
+        rows = [(e,) for e in lex.entries]
+    else:
+        assert lex.path is not None
+        where = lex.path_span or lex.span
+        target = (pack_dir / lex.path).resolve()
+        if not target.is_relative_to(pack_dir.resolve()):
+            diags.append(
+                Diagnostic(
+                    "E0313",
+                    f"lexicon path {lex.path!r} leaves the pack's directory",
+                    where,
+                    help="lexicon files must live inside the pack (e.g. lexicons/names.txt)",
+                )
+            )
+            return None, diags
+        try:
+            text = target.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            diags.append(
+                Diagnostic("E0313", f"cannot read lexicon file {lex.path!r}: {exc}", where)
+            )
+            return None, diags
+        for line in text.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            rows.append(tuple(c.strip() for c in line.split("\t")))
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    entries: list[str] = []
+    for row in rows:
+        words = tokenizer(row[0]).words
+        if not words:
+            continue
+        keys = [lexicon_key(w, lex.exact, lex.accents) for w in words]
+        index.setdefault(keys[0], []).append((tuple(keys[1:]), len(entries)))
+        entries.append(row[0])
+    spec = LexiconSpec(
+        "@" + lex.name,
+        lex.name,
+        lex.exact,
+        lex.accents,
+        index,
+        tuple(entries),
+        tuple(rows),
+    )
+    return spec, diags
+
+
+def desugar_like(rule: n.Rule, tokenizer: Tokenizer) -> tuple[n.Pattern, list[Diagnostic]]:
+    """`like "X's spokesman Y said" where X: ... Y: ...` -> X:(...) "'s" spokesman Y:(...) said."""
+    assert rule.like is not None
+    like = rule.like
+    slots = {s.name: s for s in like.slots}
+    doc = tokenizer(like.text)
+    items: list[n.Pattern] = []
+    seen: set[str] = set()
+    # the example's characters sit 1 column after the opening quote in the rule file
+    base = like.text_span
+    for start, end, word in zip(doc.starts, doc.ends, doc.words, strict=True):
+        span = Span(base.path, base.line, base.col + 1 + start, base.line, base.col + 1 + end,
+                    base.start + 1 + start, base.start + 1 + end)
+        if word in slots:
+            seen.add(word)
+            items.append(n.Capture(word, slots[word].pattern, span))
+        else:
+            items.append(n.Literal(word, False, span))
+    diags = [
+        Diagnostic(
+            "E0310",
+            f"slot `{name}` does not occur in the example {like.text!r}",
+            slot.span,
+            help="slot names must appear in the example as separate words",
+        )
+        for name, slot in slots.items()
+        if name not in seen
+    ]
+    if not items:
+        diags.append(Diagnostic("E0314", "the `like` example is empty", like.text_span))
+    return n.Seq(tuple(items), like.span), diags
+
+
+def _value_spec(e: n.YExpr) -> ValueSpec:
+    if isinstance(e, n.YCapture):
+        return ValueSpec("capture", e.name)
+    if isinstance(e, n.YString):
+        return ValueSpec("string", e.value)
+    return ValueSpec("call", e.fn, tuple(_value_spec(a) for a in e.args))
+
+
+def _capture_specs(ir: IR) -> tuple[CaptureSpec, ...]:
+    out: list[CaptureSpec] = []
+    for cap in captures_of(ir):
+        refs = tuple(
+            RefGroup(node.label, node.type, node.group)
+            for node in walk_ir(cap.item)
+            if isinstance(node, SpanRef)
+        )
+        out.append(CaptureSpec(cap.name, cap.group, refs))
+    return tuple(out)
+
+
+def compile_pack(path: str | Path, *, tokenizer: Tokenizer | None = None) -> CompiledPack:
+    """Compile or raise `CompileError` with every diagnostic (warnings included)."""
+    result = compile_source(path, tokenizer=tokenizer)
+    if result.pack is None:
+        raise CompileError(result.diagnostics)
+    return result.pack
+
+
+def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> Compilation:
+    from ie.tokenizer import Tokenizer as DefaultTokenizer
+
+    tok = tokenizer or DefaultTokenizer()
+    pack_path = Path(path)
+    manifest, sources, diags = load(pack_path)
+    files: list[n.File] = []
+    for shown, text in sources.items():
+        parsed, errs = parse_file(shown, text)
+        files.append(parsed)
+        diags.extend(errs)
+    sym, errs = resolve(files)
+    diags.extend(errs)
+    pack_dir = pack_path if pack_path.is_dir() else pack_path.parent
+
+    lexicons: list[LexiconSpec] = []
+    for lex in sym.lexicons.values():
+        spec, errs = compile_lexicon(lex, pack_dir, tok)
+        diags.extend(errs)
+        if spec is not None:
+            lexicons.append(spec)
+
+    views: dict[tuple[str, tuple[tuple[str, str, str | None], ...]], str] = {}
+    irs: dict[str, IR] = {}
+    lowerers: dict[str, Lowerer] = {}
+    for rule in sym.rules:
+        errs = check_rule_shape(rule)
+        diags.extend(errs)
+        pattern: n.Pattern | None = rule.match
+        if rule.like is not None and rule.match is None:
+            pattern, errs = desugar_like(rule, tok)
+            diags.extend(errs)
+        if pattern is None:
+            continue
+        lowerer = Lowerer(sym, tok, views)
+        ir = lowerer.lower(pattern)
+        diags.extend(lowerer.diags)
+        irs[rule.name] = ir
+        lowerers[rule.name] = lowerer
+        diags.extend(check_yield(rule, ir))
+        diags.extend(check_bounds(rule, ir))
+    diags.extend(unused_definitions(sym))
+
+    type_order = list(sym.types)
+    levels, errs = strata(sym, irs, type_order)
+    diags.extend(errs)
+
+    if any(d.is_error for d in diags):
+        return Compilation(None, diags, sources)
+
+    name = str(manifest.get("name") or (pack_dir.name if pack_path.is_dir() else pack_path.stem))
+    version = str(manifest.get("version") or "0.0.0")
+    rules: list[CompiledRule] = []
+    for index, rule in enumerate(r for r in sym.rules if r.name in irs):
+        ir = irs[rule.name]
+        assert rule.yield_ is not None
+        anchor = plan(ir)
+        if anchor is None:
+            diags.append(
+                Diagnostic(
+                    "W0103",
+                    f"rule `{rule.name}` has no literal anchor, so it is tried at every token",
+                    rule.name_span,
+                    severity="warning",
+                    help="add a required word, lexicon or record type to make it cheap",
+                )
+            )
+        examples = tuple(
+            ExampleSpec(e.text, e.type, e.fields, e.span.line, e.span.col, e.span.end_col)
+            for e in rule.examples
+        ) + tuple(
+            ExampleSpec(c.text, None, (), c.span.line, c.span.col, c.span.end_col)
+            for c in rule.counters
+        )
+        rules.append(
+            CompiledRule(
+                name=rule.name,
+                index=index,
+                type=rule.yield_.type,
+                source=f"{rule.span.path}:{rule.span.line}",
+                path=rule.span.path,
+                line=rule.span.line,
+                priority=rule.priority,
+                scope=rule.scope,
+                pattern_source=emit(ir),
+                captures=_capture_specs(ir),
+                fields=tuple((a.field, _value_spec(a.expr)) for a in rule.yield_.args),
+                anchor=anchor,
+                labels=frozenset(lowerers[rule.name].labels),
+                examples=examples,
+            )
+        )
+    by_level: dict[int, list[int]] = {}
+    for r in rules:
+        by_level.setdefault(levels[r.type], []).append(r.index)
+    policies = {t: "longest" for t in type_order}
+    default_policy = manifest.get("overlap")
+    if isinstance(default_policy, str) and default_policy in ("all", "longest", "first", "priority"):
+        policies = dict.fromkeys(type_order, default_policy)
+    policies.update({t: o.policy for t, o in sym.overlaps.items()})
+    pack = CompiledPack(
+        name=name,
+        version=version,
+        rules=rules,
+        strata=[by_level[k] for k in sorted(by_level)],
+        policies=policies,
+        lexicons=lexicons,
+        views=[
+            ViewSpec(label, type_, constraints) for (type_, constraints), label in views.items()
+        ],
+        types=type_order,
+        sources=sources,
+    )
+    return Compilation(pack, diags, sources)

@@ -1,0 +1,120 @@
+"""Token records: a tokenised document as one string that rule regexes run over.
+
+Every token becomes a fixed-layout record
+
+    \\x01 LOWER \\x02 TEXT \\x03 SHAPE \\x04 FLAGS \\x05 TAGS \\x06
+
+FLAGS is fixed width (see `FLAGS`): one letter per attribute or `-`, the last two being
+sentence start `S` and sentence end `E`. TAGS lists the lexicon hits and records that start
+(`(Label.id;`) or end (`Label.id);`) at the token, so a rule can match "the tokens of one
+Person record" exactly. Scope units are separated by `\\x1e` (sentence scope) or `\\x1d`, so a
+rule's regex can never match across them. Tokens never contain control characters (the
+tokenizer guarantees it), so the separators are unambiguous.
+
+Character offsets of every record start are kept, so a match maps back to token indexes
+with bisect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from ie.tokenizer import Doc, lexeme
+
+TOKEN_START, LOWER_END, TEXT_END, SHAPE_END, FLAGS_END, TOKEN_END = (
+    "\x01",
+    "\x02",
+    "\x03",
+    "\x04",
+    "\x05",
+    "\x06",
+)
+UNIT_SEP = "\x1e"
+
+#: Lexical flag letters in their fixed positions; then S (sentence start), E (sentence end).
+FLAGS = (
+    ("is_title", "T"),
+    ("is_upper", "U"),
+    ("is_lower", "L"),
+    ("is_digit", "D"),
+    ("is_alpha", "A"),
+    ("is_punct", "P"),
+    ("like_num", "N"),
+    ("is_quote", "Q"),
+    ("is_currency", "C"),
+    ("sent_start", "S"),
+    ("sent_end", "E"),
+)
+FLAG_POSITION = {name: i for i, (name, _) in enumerate(FLAGS)}
+FLAG_LETTER = dict(FLAGS)
+_LEXICAL = FLAGS[:-2]
+
+_head_cache: dict[str, str] = {}
+
+
+def token_head(word: str) -> str:
+    """The cached, document-independent part of a token's record (up to the S/E flags)."""
+    head = _head_cache.get(word)
+    if head is None:
+        lx = lexeme(word)
+        flags = "".join(letter if getattr(lx, name) else "-" for name, letter in _LEXICAL)
+        head = f"\x01{lx.lower}\x02{word}\x03{lx.shape}\x04{flags}"
+        if len(_head_cache) > 500_000:  # bound memory on huge vocabularies
+            _head_cache.clear()
+        _head_cache[word] = head
+    return head
+
+
+@dataclass(slots=True)
+class Encoded:
+    """A document's record string for one scope, with each token's record offset."""
+
+    string: str
+    offsets: list[int]  # offsets[i] = where token i's record starts (\x01)
+
+    def token_at(self, offset: int) -> int:
+        """Index of the token whose record contains `offset`."""
+        return bisect_right(self.offsets, offset) - 1
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Token range [first, last+1) covered by string offsets [start, end)."""
+        return self.token_at(start), self.token_at(end - 1) + 1
+
+
+def encode(doc: Doc, scope: str, tags: dict[int, str] | None = None) -> Encoded:
+    """Build the record string of `doc` for rules of the given scope."""
+    words = doc.words
+    units: list[tuple[int, int]]
+    if scope == "sentence":
+        units = doc.sentences
+    elif scope == "paragraph":
+        units = doc.paragraphs
+    else:
+        units = [(0, len(words))] if words else []
+    heads = [token_head(w) for w in words]
+    plain = [h + "--\x05\x06" for h in heads]
+    for a, b in doc.sentences:
+        # sentence edges carry S/E flags whatever the scope, so `^`/`$` work in all scopes
+        if b - a == 1:
+            plain[a] = heads[a] + "SE\x05\x06"
+        else:
+            plain[a] = heads[a] + "S-\x05\x06"
+            plain[b - 1] = heads[b - 1] + "-E\x05\x06"
+    if tags:
+        for i, t in tags.items():
+            p = plain[i]
+            plain[i] = p[:-1] + t + "\x06"
+    parts: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for a, b in units:
+        parts.append(UNIT_SEP)
+        pos += 1
+        chunk = plain[a:b]
+        offsets.extend(itertools.accumulate((len(p) for p in chunk[:-1]), initial=pos))
+        parts.extend(chunk)
+        pos = offsets[-1] + len(chunk[-1])
+    parts.append(UNIT_SEP)
+    return Encoded("".join(parts), offsets)

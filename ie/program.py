@@ -1,0 +1,136 @@
+"""The compiled program: what the runtime and worker processes see.
+
+Desugared and index-based: every rule is one `regex` pattern over the token-record string
+(see ie/encode.py), plus the data needed to turn a match into a record. It holds no Lark
+objects and no AST, and pickles with plain `pickle` (regex patterns are rebuilt from their
+source on unpickling), so a compiled pack can be cached on disk and shipped to workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+
+@dataclass(frozen=True, slots=True)
+class RefGroup:
+    """A record or lexicon reference inside a capture: which group holds the item's id."""
+
+    label: str  # tag label in the token-record string ("Person", "Person~1", "@Title")
+    type: str | None  # record type, or None for a lexicon hit
+    group: str  # regex group whose text is the referenced item's id
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSpec:
+    name: str
+    group: str
+    refs: tuple[RefGroup, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSpec:
+    """How a yielded field gets its value: a capture, a string, or a function of those."""
+
+    kind: str  # "capture" | "string" | "call"
+    value: str = ""  # capture name, string, or function name
+    args: tuple[ValueSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The planner's choice: a rule can only match where one of `keys` occurs.
+
+    `max_before` bounds how many tokens a match can have before the anchor token
+    (None: unbounded, search from the start of the rule's scope unit).
+    """
+
+    keys: frozenset[tuple[str, str]]
+    max_before: int | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleSpec:
+    text: str
+    type: str | None  # None for a `not` example
+    fields: tuple[tuple[str, str], ...]
+    line: int
+    col: int
+    end_col: int
+
+
+@dataclass(slots=True)
+class CompiledRule:
+    name: str
+    index: int
+    type: str
+    source: str  # "rules/news/people.ie:12"
+    path: str
+    line: int
+    priority: int
+    scope: str  # sentence | paragraph | document
+    pattern_source: str
+    captures: tuple[CaptureSpec, ...]
+    fields: tuple[tuple[str, ValueSpec], ...]
+    anchor: Anchor | None
+    labels: frozenset[str]  # tag labels the pattern reads (lexicons, types, views)
+    examples: tuple[ExampleSpec, ...] = ()
+    pattern: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.pattern is None:
+            self.pattern = regex.compile(self.pattern_source)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        state["pattern"] = None  # rebuilt from pattern_source: cheap, and version-proof
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSpec:
+    """Records of `type` that satisfy constraints like `Person(title)`, as their own label."""
+
+    label: str
+    type: str
+    constraints: tuple[tuple[str, str, str | None], ...]  # (field, op, value)
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconSpec:
+    label: str  # "@Name"
+    name: str
+    exact: bool
+    accents: bool
+    # first token key -> list of (remaining token keys, canonical entry index)
+    index: dict[str, list[tuple[tuple[str, ...], int]]]
+    entries: tuple[str, ...]
+    columns: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(slots=True)
+class CompiledPack:
+    name: str
+    version: str
+    rules: list[CompiledRule]
+    strata: list[list[int]]  # rule indexes, in dependency order
+    policies: dict[str, str]  # type -> overlap policy
+    lexicons: list[LexiconSpec]
+    views: list[ViewSpec]
+    types: list[str]  # record types in first-yield order
+    sources: dict[str, str] = field(default_factory=dict)  # path -> text, for diagnostics
+    planner: bool = True
+
+    def rule(self, name: str) -> CompiledRule | None:
+        for r in self.rules:
+            if r.name == name:
+                return r
+        return None

@@ -1,0 +1,98 @@
+"""Records: the typed, provenance-carrying output of a pack (the OUTPUT.md contract).
+
+A record is plain data. Its JSON form (`to_json`) keeps the keys other programs rely on
+(doc, type, start, end, text, fields, rule, source, pack, pack_version) and adds the token
+span and priority. `sort_key` is the language's documented total order within a document:
+start, then the longer span, then higher priority, then rule order in the pack, then rule
+name, then the fields (so that even `keep all` output is fully ordered).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A record field: a span of the document (with `start`/`end`) or a computed value."""
+
+    text: str
+    start: int | None = None
+    end: int | None = None
+    type: str | None = None
+    record: Record | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text}
+        if self.start is not None:
+            out["start"] = self.start
+            out["end"] = self.end
+        if self.type is not None:
+            out["type"] = self.type
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One extracted fact: a typed span of one document with named fields."""
+
+    doc: str
+    type: str
+    start: int
+    end: int
+    text: str
+    token_start: int
+    token_end: int
+    fields: Mapping[str, Field]
+    rule: str
+    source: str
+    pack: str
+    pack_version: str
+    priority: int = 0
+    rule_index: int = 0
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.start,
+            -(self.end - self.start),
+            -self.priority,
+            self.rule_index,
+            self.rule,
+            self.type,
+            _fields_key(self.fields),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "type": self.type,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "fields": {name: f.to_json() for name, f in self.fields.items()},
+            "rule": self.rule,
+            "source": self.source,
+            "pack": self.pack,
+            "pack_version": self.pack_version,
+            "token_start": self.token_start,
+            "token_end": self.token_end,
+            "priority": self.priority,
+        }
+
+    def to_jsonl(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _fields_key(fields: Mapping[str, Field]) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple(
+        (name, f.text, -1 if f.start is None else f.start, -1 if f.end is None else f.end)
+        for name, f in sorted(fields.items())
+    )
+
+
+def sort_records(records: list[Record]) -> list[Record]:
+    """Return records in the total order (stable and independent of production order)."""
+    return sorted(records, key=Record.sort_key)

@@ -1,0 +1,365 @@
+"""The runtime: a compiled pack applied to one document at a time.
+
+Per document: tokenize; find every lexicon hit in one shared hash-index pass; then for
+each stratum of the cascade, encode the tokens (with the tags of the lexicon hits and
+records that stratum reads) and run its rules; apply each type's overlap policy; return
+the records in the total order.
+
+Match semantics (the same with the planner on or off): for each rule, the leftmost
+non-empty matches, scanning left to right without overlap, exactly as `regex.finditer`
+over the record string; regex operators are greedy unless written lazy. With the planner
+on, a rule is only tried at start positions from which a match could reach its anchor, in
+the same order, which gives identical matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ie.compiler import lexicon_key
+from ie.encode import Encoded, encode
+from ie.program import CompiledPack, CompiledRule, LexiconSpec, ValueSpec, ViewSpec
+from ie.records import Field, Record, sort_records
+from ie.tokenizer import Doc, Tokenizer
+
+DEFAULT_TIMEOUT = 2.0  # seconds one regex call may take before the document is failed
+
+
+class RuleTimeout(Exception):
+    """A rule's regex ran past the time limit on a document (catastrophic backtracking)."""
+
+    def __init__(self, rule: CompiledRule, seconds: float) -> None:
+        self.rule = rule
+        super().__init__(
+            f"rule `{rule.name}` ({rule.source}) ran longer than {seconds:g} s on this document"
+        )
+
+
+@dataclass(slots=True)
+class _Item:
+    """A lexicon hit or a record, as a referenceable token span."""
+
+    start: int
+    end: int
+    record: Record | None = None
+    entry: int = -1
+
+
+@dataclass(slots=True)
+class RuleStats:
+    """Per-rule counters for `ie profile`."""
+
+    seconds: float = 0.0
+    tries: int = 0
+    records: int = 0
+
+
+def _overlap_key(policy: str) -> Any:
+    if policy == "first":
+        return lambda r: (r.rule_index, r.start, -(r.end - r.start), r.sort_key())
+    if policy == "priority":
+        return lambda r: (-r.priority, -(r.end - r.start), r.start, r.sort_key())
+    return Record.sort_key
+
+
+def apply_policy(records: list[Record], policy: str) -> list[Record]:
+    """Resolve overlapping records of one type by the named policy (see docs/language.md)."""
+    if policy == "all":
+        seen: set[tuple[Any, ...]] = set()
+        out = []
+        for r in sort_records(records):
+            k = r.sort_key()
+            if k not in seen:
+                seen.add(k)
+                out.append(r)
+        return out
+    taken: list[tuple[int, int]] = []  # accepted token spans, kept sorted
+    kept: list[Record] = []
+    for r in sorted(records, key=_overlap_key(policy)):
+        i = bisect.bisect_left(taken, (r.token_start, r.token_end))
+        if i > 0 and taken[i - 1][1] > r.token_start:
+            continue
+        if i < len(taken) and taken[i][0] < r.token_end:
+            continue
+        taken.insert(i, (r.token_start, r.token_end))
+        kept.append(r)
+    return sort_records(kept)
+
+
+def _view_accepts(view: ViewSpec, record: Record) -> bool:
+    for fname, op, value in view.constraints:
+        f = record.fields.get(fname)
+        if op == "has" and (f is None or not f.text):
+            return False
+        if op == "=" and (f is None or f.text != value):
+            return False
+        if op == "!=" and f is not None and f.text == value:
+            return False
+    return True
+
+
+@dataclass(slots=True)
+class Engine:
+    pack: CompiledPack
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)
+    planner: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+    profile: dict[str, RuleStats] | None = None
+    _words: frozenset[str] = field(init=False)
+    _shapes: frozenset[str] = field(init=False)
+    _lex_groups: list[tuple[bool, bool, dict[str, list[tuple[int, tuple[str, ...], int]]]]] = (
+        field(init=False)
+    )
+    _views: dict[str, list[ViewSpec]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        words: set[str] = set()
+        shapes: set[str] = set()
+        for r in self.pack.rules:
+            if r.anchor is not None:
+                for kind, value in r.anchor.keys:
+                    if kind == "w":
+                        words.add(value)
+                    elif kind == "s":
+                        shapes.add(value)
+        self._words = frozenset(words)
+        self._shapes = frozenset(shapes)
+        groups: dict[tuple[bool, bool], dict[str, list[tuple[int, tuple[str, ...], int]]]] = {}
+        for li, lex in enumerate(self.pack.lexicons):
+            merged = groups.setdefault((lex.exact, lex.accents), {})
+            for key, cands in lex.index.items():
+                merged.setdefault(key, []).extend((li, rest, e) for rest, e in cands)
+        self._lex_groups = [(ex, ac, idx) for (ex, ac), idx in groups.items()]
+        self._views = {}
+        for v in self.pack.views:
+            self._views.setdefault(v.type, []).append(v)
+
+    # ---- public -----------------------------------------------------------------------
+
+    def extract(self, doc_id: str, text: str) -> list[Record]:
+        """All records of one document, in the total order. Raises RuleTimeout."""
+        return self.extract_doc(doc_id, self.tokenizer(text))
+
+    def extract_doc(self, doc_id: str, doc: Doc) -> list[Record]:
+        if len(doc) == 0:
+            return []
+        items: dict[str, list[_Item]] = self._lexicon_hits(doc)
+        lowers = [w.lower() for w in doc.words]
+        positions = self._positions(doc, lowers)
+        out: list[Record] = []
+        for stratum in self.pack.strata:
+            rules = [self.pack.rules[i] for i in stratum]
+            labels = sorted(set().union(*(r.labels for r in rules)))
+            tags = _tags(items, labels) if labels else None
+            for label in labels:
+                positions[("t", label)] = [it.start for it in items.get(label, ())]
+            encoded: dict[str, Encoded] = {}
+            produced: dict[str, list[Record]] = {}
+            for rule in rules:
+                enc = encoded.get(rule.scope)
+                if enc is None:
+                    enc = encoded[rule.scope] = encode(doc, rule.scope, tags)
+                recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
+                produced.setdefault(rule.type, []).extend(recs)
+            for type_, recs in produced.items():
+                final = apply_policy(recs, self.pack.policies.get(type_, "longest"))
+                out.extend(final)
+                items[type_] = [_Item(r.token_start, r.token_end, r) for r in final]
+                for view in self._views.get(type_, ()):
+                    items[view.label] = [
+                        _Item(r.token_start, r.token_end, r) for r in final if _view_accepts(view, r)
+                    ]
+        return sort_records(out)
+
+    # ---- stages -----------------------------------------------------------------------
+
+    def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
+        hits: dict[str, list[_Item]] = {}
+        lexicons: Sequence[LexiconSpec] = self.pack.lexicons
+        for exact, accents, index in self._lex_groups:
+            keys = [lexicon_key(w, exact, accents) for w in doc.words]
+            n = len(keys)
+            for i, k in enumerate(keys):
+                cands = index.get(k)
+                if not cands:
+                    continue
+                for li, rest, entry in cands:
+                    end = i + 1 + len(rest)
+                    if rest and (end > n or tuple(keys[i + 1 : end]) != rest):
+                        continue
+                    if rest and doc.sentence_of(i) != doc.sentence_of(end - 1):
+                        continue
+                    hits.setdefault(lexicons[li].label, []).append(_Item(i, end, None, entry))
+        for lst in hits.values():
+            lst.sort(key=lambda it: (it.start, -it.end, it.entry))
+        return hits
+
+    def _positions(self, doc: Doc, lowers: list[str]) -> dict[tuple[str, str], list[int]]:
+        pos: dict[tuple[str, str], list[int]] = {}
+        words = self._words
+        if words:
+            for i, w in enumerate(lowers):
+                if w in words:
+                    pos.setdefault(("w", w), []).append(i)
+        if self._shapes:
+            from ie.tokenizer import lexeme
+
+            for i, w in enumerate(doc.words):
+                s = lexeme(w).shape
+                if s in self._shapes:
+                    pos.setdefault(("s", s), []).append(i)
+        return pos
+
+    def _run_rule(
+        self,
+        rule: CompiledRule,
+        doc_id: str,
+        doc: Doc,
+        enc: Encoded,
+        positions: dict[tuple[str, str], list[int]],
+        items: dict[str, list[_Item]],
+    ) -> list[Record]:
+        import time
+
+        t0 = time.perf_counter() if self.profile is not None else 0.0
+        tries = 0
+        matches: list[Any] = []
+        pat = rule.pattern
+        s = enc.string
+        try:
+            if self.planner and rule.anchor is not None:
+                hits = _merge(positions.get(k, ()) for k in rule.anchor.keys)
+                offsets = enc.offsets
+                before = rule.anchor.max_before
+                cur = 0
+                for a in hits:
+                    if a < cur:
+                        continue
+                    lo = max(cur, a - before if before is not None else _unit_start(doc, rule, a))
+                    found = None
+                    for t in range(lo, a + 1):
+                        tries += 1
+                        m = pat.match(s, offsets[t], timeout=self.timeout)
+                        if m is not None and m.end() > m.start():
+                            found = m
+                            break
+                    if found is None:
+                        cur = a + 1
+                        continue
+                    matches.append(found)
+                    cur = enc.token_at(found.end() - 1) + 1
+            else:
+                for m in pat.finditer(s, timeout=self.timeout):
+                    tries += 1
+                    if m.end() > m.start():
+                        matches.append(m)
+        except TimeoutError as exc:
+            raise RuleTimeout(rule, self.timeout) from exc
+        records = [self._record(rule, doc_id, doc, enc, m, items) for m in matches]
+        if self.profile is not None:
+            st = self.profile.setdefault(rule.name, RuleStats())
+            st.seconds += time.perf_counter() - t0
+            st.tries += tries
+            st.records += len(records)
+        return records
+
+    def _record(
+        self,
+        rule: CompiledRule,
+        doc_id: str,
+        doc: Doc,
+        enc: Encoded,
+        m: Any,
+        items: dict[str, list[_Item]],
+    ) -> Record:
+        text = doc.text
+        ts, te = enc.span(m.start(), m.end())
+        start, end = doc.starts[ts], doc.ends[te - 1]
+        captured: dict[str, Field] = {}
+        for cap in rule.captures:
+            gs, ge = m.span(cap.group)
+            if gs < 0 or ge <= gs:
+                continue
+            cs, ce = enc.span(gs, ge)
+            a, b = doc.starts[cs], doc.ends[ce - 1]
+            rec: Record | None = None
+            for ref in cap.refs:
+                ident = m.group(ref.group)
+                if ident is not None and ref.type is not None:
+                    item = items[ref.label][int(ident)]
+                    if item.start == cs and item.end == ce:
+                        rec = item.record
+            captured[cap.name] = Field(text[a:b], a, b, rec.type if rec else None, rec)
+        fields: dict[str, Field] = {}
+        for name, spec in rule.fields:
+            value = _evaluate(spec, captured)
+            if value is not None:
+                fields[name] = value
+        return Record(
+            doc=doc_id,
+            type=rule.type,
+            start=start,
+            end=end,
+            text=text[start:end],
+            token_start=ts,
+            token_end=te,
+            fields=fields,
+            rule=rule.name,
+            source=rule.source,
+            pack=self.pack.name,
+            pack_version=self.pack.version,
+            priority=rule.priority,
+            rule_index=rule.index,
+        )
+
+
+def _unit_start(doc: Doc, rule: CompiledRule, token: int) -> int:
+    if rule.scope == "sentence":
+        return doc.sentences[doc.sentence_of(token)][0]
+    if rule.scope == "paragraph":
+        return doc.paragraphs[doc.paragraph_of(token)][0]
+    return 0
+
+
+def _merge(lists: Iterable[Sequence[int]]) -> list[int]:
+    present = [lst for lst in lists if lst]
+    if len(present) == 1:
+        return list(present[0])
+    return sorted(set().union(*present)) if present else []
+
+
+def _tags(items: dict[str, list[_Item]], labels: Sequence[str]) -> dict[int, str]:
+    starts: dict[int, list[str]] = {}
+    ends: dict[int, list[str]] = {}
+    for label in labels:
+        for ident, it in enumerate(items.get(label, ())):
+            starts.setdefault(it.start, []).append(f"({label}.{ident};")
+            ends.setdefault(it.end - 1, []).append(f"{label}.{ident});")
+    out: dict[int, str] = {}
+    for i in sorted(starts.keys() | ends.keys()):
+        out[i] = "".join(starts.get(i, ())) + "".join(ends.get(i, ()))
+    return out
+
+
+_FUNCTIONS = {
+    "text": lambda xs: xs[0],
+    "lower": lambda xs: xs[0].lower(),
+    "upper": lambda xs: xs[0].upper(),
+    "norm": lambda xs: " ".join(xs[0].split()),
+    "join": lambda xs: " ".join(x for x in xs if x),
+}
+
+
+def _evaluate(spec: ValueSpec, captured: dict[str, Field]) -> Field | None:
+    if spec.kind == "capture":
+        return captured.get(spec.value)
+    if spec.kind == "string":
+        return Field(spec.value)
+    args = [_evaluate(a, captured) for a in spec.args]
+    if spec.value != "join" and any(a is None for a in args):
+        return None
+    texts = [a.text if a is not None else "" for a in args]
+    return Field(_FUNCTIONS[spec.value](texts))
