@@ -94,27 +94,33 @@ class ICap:
 IR = Atom | SpanRef | Assert | ISeq | IAlt | IRep | ILook | ICap
 
 
-def token_span(label: str, group: str) -> str:
-    """Regex for the tokens of item `label` number <group>: from its start tag to its end tag."""
+def token_span(label: str, group: str, reverse: bool = False) -> str:
+    """Regex for the tokens of item `label` number <group>: from its start tag to its end tag.
+
+    The id is captured at the first tag the regex engine meets: the start tag when matching
+    forwards, the end tag inside a lookbehind (which `regex` matches right to left).
+    """
     lab = regex.escape(label)
-    return (
-        rf"(?=\x01[^\x05]*\x05[^\x06]*\({lab}\.(?P<{group}>\d+);)"
-        rf"(?:{ANY})*?"
-        rf"\x01[^\x05]*\x05[^\x06]*(?<=[\x05;]){lab}\.(?P={group})\);[^\x06]*\x06"
-    )
+    first = rf"(?=\x01[^\x05]*\x05[^\x06]*\({lab}\.(?P<{group}>\d+);)"
+    last = rf"\x01[^\x05]*\x05[^\x06]*(?<=[\x05;]){lab}\.(?P={group})\);[^\x06]*\x06"
+    if reverse:
+        first = rf"(?=\x01[^\x05]*\x05[^\x06]*\({lab}\.(?P={group});)"
+        last = rf"\x01[^\x05]*\x05[^\x06]*(?<=[\x05;]){lab}\.(?P<{group}>\d+)\);[^\x06]*\x06"
+    return rf"{first}(?:{ANY})*?{last}"
 
 
-def emit(ir: IR) -> str:
+def emit(ir: IR, reverse: bool = False) -> str:
+    """The regex for `ir`; `reverse` inside lookbehinds, which `regex` matches backwards."""
     if isinstance(ir, Atom):
         return ir.regex
     if isinstance(ir, SpanRef):
-        return token_span(ir.label, ir.group)
+        return token_span(ir.label, ir.group, reverse)
     if isinstance(ir, Assert):
         return ir.regex
     if isinstance(ir, ISeq):
-        return "".join(emit(i) for i in ir.items)
+        return "".join(emit(i, reverse) for i in ir.items)
     if isinstance(ir, IAlt):
-        return "(?:" + "|".join(emit(o) for o in ir.options) + ")"
+        return "(?:" + "|".join(emit(o, reverse) for o in ir.options) + ")"
     if isinstance(ir, IRep):
         if (ir.min, ir.max) == (0, 1):
             q = "?"
@@ -128,10 +134,11 @@ def emit(ir: IR) -> str:
             q = f"{{{ir.min}}}"
         else:
             q = f"{{{ir.min},{ir.max}}}"
-        return f"(?:{emit(ir.item)}){q}{'?' if ir.lazy and ir.min != ir.max else ''}"
+        lazy = "?" if ir.lazy and ir.min != ir.max else ""
+        return f"(?:{emit(ir.item, reverse)}){q}{lazy}"
     if isinstance(ir, ILook):
-        return f"{ir.kind}{emit(ir.item)})"
-    return f"(?P<{ir.group}>{emit(ir.item)})"
+        return f"{ir.kind}{emit(ir.item, ir.kind.startswith('(?<'))})"
+    return f"(?P<{ir.group}>{emit(ir.item, reverse)})"
 
 
 def token_bounds(ir: IR) -> tuple[int, int | None]:
@@ -437,12 +444,9 @@ class Lowerer:
         if isinstance(t, n.TInLexicon):
             label = "@" + t.lexicon
             self.labels.add(label)
-            g = self.fresh("r")
-            lab = regex.escape(label)
-            # a one-token hit: its start and end tag sit on the same token
+            # a one-token hit carries a `=Label;` tag (see runtime._tags)
             return (
-                rf"\x01[^\x05]*\x05[^\x06]*\({lab}\.(?P<{g}>\d+);[^\x06]*"
-                rf"(?<=[\x05;]){lab}\.(?P={g})\);[^\x06]*\x06",
+                rf"\x01[^\x05]*\x05[^\x06]*[\x05;]={regex.escape(label)};[^\x06]*\x06",
                 frozenset({("t", label)}),
             )
         if isinstance(t, n.TNot):

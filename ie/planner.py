@@ -25,16 +25,17 @@ from ie.lower import (
 )
 from ie.program import Anchor
 
-Candidate = tuple[int, frozenset[tuple[str, str]], int | None, str]
+# (score, keys, min tokens before the anchor, max tokens before it or None, description)
+Candidate = tuple[int, frozenset[tuple[str, str]], int, int | None, str]
 
 
 def _score(keys: frozenset[tuple[str, str]]) -> int:
-    """Lower is rarer. Words beat lexicon/record starts, which beat shapes."""
+    """Lower is rarer. Words beat lexicon/record edges, which beat shapes."""
     worst = 0
     for kind, value in keys:
         if kind == "w":
             s = 4 if value in COMMON else (2 if len(value) <= 2 else 1)
-        elif kind == "t":
+        elif kind in ("t", "te"):
             s = 3
         else:
             s = 5
@@ -50,51 +51,89 @@ def _describe(keys: frozenset[tuple[str, str]]) -> str:
         elif kind == "s":
             parts.append(f"shape {value}")
         else:
-            parts.append(value.lstrip("@"))
+            parts.append(value.lstrip("@") + (" (end)" if kind == "te" else ""))
     return " | ".join(parts)
 
 
-def _candidates(ir: IR, before: int | None) -> list[Candidate]:
+def _cand(keys: frozenset[tuple[str, str]], lo: int, hi: int | None) -> Candidate:
+    return (_score(keys), keys, lo, hi, _describe(keys))
+
+
+def _candidates(ir: IR, lo: int, hi: int | None) -> list[Candidate]:
+    """Anchors required by every match of `ir`, which starts `lo`..`hi` tokens into the match."""
     if isinstance(ir, Atom):
-        return [(_score(ir.keys), ir.keys, before, _describe(ir.keys))] if ir.keys else []
+        return [_cand(ir.keys, lo, hi)] if ir.keys else []
     if isinstance(ir, SpanRef):
-        keys = frozenset({("t", ir.label)})
-        return [(_score(keys), keys, before, _describe(keys))]
+        return [_cand(frozenset({("t", ir.label)}), lo, hi)]
     if isinstance(ir, (Assert, ILook)):
         return []
     if isinstance(ir, ICap):
-        return _candidates(ir.item, before)
+        return _candidates(ir.item, lo, hi)
     if isinstance(ir, IRep):
-        return _candidates(ir.item, before) if ir.min >= 1 else []
+        return _candidates(ir.item, lo, hi) if ir.min >= 1 else []
     if isinstance(ir, ISeq):
         out: list[Candidate] = []
-        cur = before
+        cur_lo, cur_hi = lo, hi
         for item in ir.items:
-            out.extend(_candidates(item, cur))
-            _, hi = token_bounds(item)
-            cur = None if cur is None or hi is None else cur + hi
+            out.extend(_candidates(item, cur_lo, cur_hi))
+            a, b = token_bounds(item)
+            cur_lo += a
+            cur_hi = None if cur_hi is None or b is None else cur_hi + b
         return out
     assert isinstance(ir, IAlt)
-    best = [_best(_candidates(o, before)) for o in ir.options]
+    best = [_best(_candidates(o, lo, hi)) for o in ir.options]
     if not best or any(b is None for b in best):
         return []
     chosen = [b for b in best if b is not None]
     keys = frozenset().union(*(b[1] for b in chosen))
-    befores = [b[2] for b in chosen]
-    bound = None if None in befores else max(b or 0 for b in befores)
-    return [(max(b[0] for b in chosen), keys, bound, _describe(keys))]
+    his = [b[3] for b in chosen]
+    bound = None if None in his else max(h or 0 for h in his)
+    return [_cand(keys, min(b[2] for b in chosen), bound)]
+
+
+def _lookbehind_candidates(look: ILook) -> list[Candidate]:
+    """Anchors inside a leading `(?<= ...)`: they sit before the match start.
+
+    An anchor token followed by between `after_min` and `after_max` more tokens of the
+    lookbehind puts the match start `after_min + 1` to `after_max + 1` tokens after it.
+    """
+    items = look.item.items if isinstance(look.item, ISeq) else (look.item,)
+    out: list[Candidate] = []
+    for j, item in enumerate(items):
+        after = [token_bounds(i) for i in items[j + 1 :]]
+        after_min = sum(a for a, _ in after)
+        his = [b for _, b in after]
+        if None in his:
+            continue
+        after_max = sum(b or 0 for b in his)
+        inner = item.item if isinstance(item, ICap) else item
+        if isinstance(inner, Atom) and inner.keys:
+            out.append(_cand(inner.keys, -(after_max + 1), -(after_min + 1)))
+        elif isinstance(inner, SpanRef):
+            # the item's last token is the anchor: the match starts right after it
+            keys = frozenset({("te", inner.label)})
+            out.append(_cand(keys, -(after_max + 1), -(after_min + 1)))
+    return out
 
 
 def _best(cands: list[Candidate]) -> Candidate | None:
     if not cands:
         return None
-    return min(cands, key=lambda c: (c[0], c[2] is None, c[2] or 0, len(c[1])))
+    # rarest first; then the narrowest window of start positions to try
+    return min(
+        cands,
+        key=lambda c: (c[0], c[3] is None, (c[3] - c[2]) if c[3] is not None else 0, len(c[1])),
+    )
 
 
 def plan(ir: IR) -> Anchor | None:
     """The rule's anchor, or None when no exact value is required (a full scan)."""
-    best = _best(_candidates(ir, 0))
+    cands = _candidates(ir, 0, 0)
+    first = ir.items[0] if isinstance(ir, ISeq) and ir.items else ir
+    if isinstance(first, ILook) and first.kind == "(?<=":
+        cands += _lookbehind_candidates(first)
+    best = _best(cands)
     if best is None:
         return None
-    _, keys, before, desc = best
-    return Anchor(keys, before, desc)
+    _, keys, lo, hi, desc = best
+    return Anchor(keys, lo, hi, desc)

@@ -41,13 +41,17 @@ class ValueSpec:
 
 @dataclass(frozen=True, slots=True)
 class Anchor:
-    """The planner's choice: a rule can only match where one of `keys` occurs.
+    """The planner's choice: a rule can only match near an occurrence of one of `keys`.
 
-    `max_before` bounds how many tokens a match can have before the anchor token
-    (None: unbounded, search from the start of the rule's scope unit).
+    A match that uses the anchor token `a` starts at a token in
+    `[a - max_before, a - min_before]` (None: unbounded, from the start of the rule's
+    scope unit). `min_before` is negative when the anchor sits in a leading lookbehind,
+    before the match. Keys: ("w", lower word), ("s", shape), ("t", label) for the first
+    token of a lexicon hit or record, ("te", label) for its last token.
     """
 
     keys: frozenset[tuple[str, str]]
+    min_before: int
     max_before: int | None
     description: str
 

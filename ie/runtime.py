@@ -155,7 +155,9 @@ class Engine:
             labels = sorted(set().union(*(r.labels for r in rules)))
             tags = _tags(items, labels) if labels else None
             for label in labels:
-                positions[("t", label)] = [it.start for it in items.get(label, ())]
+                found = items.get(label, ())
+                positions[("t", label)] = [it.start for it in found]
+                positions[("te", label)] = sorted(it.end - 1 for it in found)
             encoded: dict[str, Encoded] = {}
             produced: dict[str, list[Record]] = {}
             for rule in rules:
@@ -231,23 +233,28 @@ class Engine:
         s = enc.string
         try:
             if self.planner and rule.anchor is not None:
-                hits = _merge(positions.get(k, ()) for k in rule.anchor.keys)
+                anchor = rule.anchor
+                hits = _merge(positions.get(k, ()) for k in anchor.keys)
                 offsets = enc.offsets
-                before = rule.anchor.max_before
+                last = len(offsets) - 1
                 cur = 0
                 for a in hits:
-                    if a < cur:
+                    top = min(last, a - anchor.min_before)
+                    if top < cur:
                         continue
-                    lo = max(cur, a - before if before is not None else _unit_start(doc, rule, a))
+                    if anchor.max_before is None:
+                        lo = max(cur, _unit_start(doc, rule, a))
+                    else:
+                        lo = max(cur, a - anchor.max_before)
                     found = None
-                    for t in range(lo, a + 1):
+                    for t in range(lo, top + 1):
                         tries += 1
                         m = pat.match(s, offsets[t], timeout=self.timeout)
                         if m is not None and m.end() > m.start():
                             found = m
                             break
                     if found is None:
-                        cur = a + 1
+                        cur = top + 1  # every start up to `top` is tried or impossible
                         continue
                     matches.append(found)
                     cur = enc.token_at(found.end() - 1) + 1
@@ -332,12 +339,18 @@ def _merge(lists: Iterable[Sequence[int]]) -> list[int]:
 
 
 def _tags(items: dict[str, list[_Item]], labels: Sequence[str]) -> dict[int, str]:
+    """Tag text per token: `(L.id;` where item id of label L starts, `L.id);` where it
+    ends, and `=L;` on a token that is a whole item by itself (for `[lower in Lexicon]`)."""
     starts: dict[int, list[str]] = {}
     ends: dict[int, list[str]] = {}
     for label in labels:
+        singles: set[int] = set()
         for ident, it in enumerate(items.get(label, ())):
             starts.setdefault(it.start, []).append(f"({label}.{ident};")
             ends.setdefault(it.end - 1, []).append(f"{label}.{ident});")
+            if it.end - it.start == 1 and it.start not in singles:
+                singles.add(it.start)
+                ends[it.start].append(f"={label};")
     out: dict[int, str] = {}
     for i in sorted(starts.keys() | ends.keys()):
         out[i] = "".join(starts.get(i, ())) + "".join(ends.get(i, ()))
