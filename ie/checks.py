@@ -42,7 +42,7 @@ def check_rule_shape(rule: n.Rule) -> list[Diagnostic]:
                 "E0301",
                 f"rule `{rule.name}` has no pattern",
                 rule.name_span,
-                help="add `match PATTERN` or `like \"an example sentence\"`",
+                help='add `match PATTERN` or `like "an example sentence"`',
             )
         )
     if rule.match is not None and rule.like is not None:
@@ -172,8 +172,7 @@ def strata(
                 diags.append(
                     Diagnostic(
                         "E0304",
-                        "record types depend on each other in a cycle: "
-                        + " -> ".join([*cycle, t]),
+                        "record types depend on each other in a cycle: " + " -> ".join([*cycle, t]),
                         first.name_span,
                         notes=tuple(
                             f"rule `{r.name}` ({r.span.path}:{r.span.line}) yields "
@@ -202,7 +201,8 @@ def strata(
 
 def unused_definitions(sym: Symbols) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for name, d in [*sym.lets.items(), *sym.lexicons.items()]:
+    defs: list[tuple[str, n.Let | n.Lexicon]] = [*sym.lets.items(), *sym.lexicons.items()]
+    for name, d in defs:
         if name not in sym.used:
             kind = "let" if isinstance(d, n.Let) else "lexicon"
             out.append(

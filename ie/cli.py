@@ -9,15 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
-from enum import Enum
+from collections.abc import Callable, Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
 from ie.compiler import Compilation, compile_source
-from ie.diagnostics import render_all
+from ie.diagnostics import Diagnostic, render_all
 from ie.examples import check_examples
 from ie.inputs import DEFAULT_MAX_BYTES, DocumentError, count_documents, iter_documents
 from ie.runtime import DEFAULT_TIMEOUT, Engine, RuleTimeout
@@ -39,18 +39,18 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     jsonl = "jsonl"
     table = "table"
     csv = "csv"
 
 
-class ErrorFormat(str, Enum):
+class ErrorFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class OnError(str, Enum):
+class OnError(StrEnum):
     fail = "fail"
     skip = "skip"
 
@@ -61,7 +61,13 @@ def _color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _report(comp: Compilation, fmt: ErrorFormat, stream: TextIO, *, extra: list | None = None) -> None:  # type: ignore[type-arg]
+def _report(
+    comp: Compilation,
+    fmt: ErrorFormat,
+    stream: TextIO,
+    *,
+    extra: list[Diagnostic] | None = None,
+) -> None:
     diags = [*comp.diagnostics, *(extra or [])]
     if not diags:
         return
@@ -102,7 +108,7 @@ def check(
     Example:  ie check rules/news
     """
     comp = compile_source(pack)
-    extra = []
+    extra: list[Diagnostic] = []
     ran = 0
     if comp.pack is not None and examples:
         ran, extra = check_examples(comp.pack)
@@ -206,9 +212,7 @@ def run(
         raise typer.Exit(1)
     engine = Engine(comp.pack, planner=planner, timeout=timeout)
     show_progress = progress if progress is not None else sys.stderr.isatty()
-    docs = iter_documents(
-        inputs, glob=glob, text_key=text_key, id_key=id_key, max_bytes=max_bytes
-    )
+    docs = iter_documents(inputs, glob=glob, text_key=text_key, id_key=id_key, max_bytes=max_bytes)
     failed = done = records = 0
     err = sys.stderr
 
@@ -218,7 +222,7 @@ def run(
     with _output(output) as out:
         writer = open_writer(format.value, out, color=_color(out) and output is None)
         bar = _progress_bar(show_progress, inputs, glob, text_key, id_key)
-        with bar as (advance):
+        with bar as advance:
             for item in docs:
                 if isinstance(item, DocumentError):
                     failed += 1
@@ -248,7 +252,7 @@ def run(
 @contextlib.contextmanager
 def _progress_bar(
     enabled: bool, inputs: list[str], glob: str, text_key: str, id_key: str
-) -> Iterator[object]:
+) -> Iterator[Callable[[], None]]:
     if not enabled:
         yield lambda: None
         return
@@ -265,7 +269,11 @@ def _progress_bar(
         transient=True,
     ) as prog:
         task = prog.add_task("documents", total=total)
-        yield lambda: prog.advance(task)
+
+        def advance() -> None:
+            prog.advance(task)
+
+        yield advance
 
 
 def main() -> None:

@@ -183,8 +183,15 @@ def desugar_like(rule: n.Rule, tokenizer: Tokenizer) -> tuple[n.Pattern, list[Di
     # the example's characters sit 1 column after the opening quote in the rule file
     base = like.text_span
     for start, end, word in zip(doc.starts, doc.ends, doc.words, strict=True):
-        span = Span(base.path, base.line, base.col + 1 + start, base.line, base.col + 1 + end,
-                    base.start + 1 + start, base.start + 1 + end)
+        span = Span(
+            base.path,
+            base.line,
+            base.col + 1 + start,
+            base.line,
+            base.col + 1 + end,
+            base.start + 1 + start,
+            base.start + 1 + end,
+        )
         if word in slots:
             seen.add(word)
             items.append(n.Capture(word, slots[word].pattern, span))
@@ -330,7 +337,12 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         by_level.setdefault(levels[r.type], []).append(r.index)
     policies = {t: "longest" for t in type_order}
     default_policy = manifest.get("overlap")
-    if isinstance(default_policy, str) and default_policy in ("all", "longest", "first", "priority"):
+    if isinstance(default_policy, str) and default_policy in (
+        "all",
+        "longest",
+        "first",
+        "priority",
+    ):
         policies = dict.fromkeys(type_order, default_policy)
     policies.update({t: o.policy for t, o in sym.overlaps.items()})
     pack = CompiledPack(

@@ -35,7 +35,9 @@ def _fits(record: Record, spec: ExampleSpec) -> bool:
     return all(name in record.fields and record.fields[name].text == v for name, v in spec.fields)
 
 
-def check_examples(pack: CompiledPack, engine: Engine | None = None) -> tuple[int, list[Diagnostic]]:
+def check_examples(
+    pack: CompiledPack, engine: Engine | None = None
+) -> tuple[int, list[Diagnostic]]:
     """Run every example clause; return (how many ran, diagnostics for the failures)."""
     engine = engine or Engine(pack)
     cache: dict[str, list[Record] | str] = {}
@@ -52,7 +54,9 @@ def check_examples(pack: CompiledPack, engine: Engine | None = None) -> tuple[in
                     got = str(exc)
                 cache[spec.text] = got
             if isinstance(got, str):
-                diags.append(Diagnostic("E0401", f"example could not run: {got}", _span(rule, spec)))
+                diags.append(
+                    Diagnostic("E0401", f"example could not run: {got}", _span(rule, spec))
+                )
                 continue
             mine = [r for r in got if r.rule == rule.name]
             if spec.type is None:
@@ -63,7 +67,7 @@ def check_examples(pack: CompiledPack, engine: Engine | None = None) -> tuple[in
                             f"rule `{rule.name}` matched a `not` example",
                             _span(rule, spec),
                             notes=tuple(f"actual: {describe(r)}" for r in mine),
-                            help="tighten the pattern, or drop the `not` clause if the match is right",
+                            help="tighten the pattern (or drop the `not` if the match is right)",
                         )
                     )
                 continue

@@ -28,7 +28,7 @@ COMMON = frozenset(
     his her their he she they we i you this that these those not no but if than then so
     said says say told has have had will would can could may might do does did who which
     what when where while about after before over into out up more most also new one two
-    year years mr mrs ms""".split()
+    year years mr mrs ms""".split()  # noqa: SIM905
 ) | frozenset(".,;:!?'\"“”‘’()[]-–—/%$&'s")
 
 
@@ -152,21 +152,19 @@ def token_bounds(ir: IR) -> tuple[int, int | None]:
     if isinstance(ir, ICap):
         return token_bounds(ir.item)
     if isinstance(ir, ISeq):
-        lo, hi = 0, 0
+        lo = 0
         hi_opt: int | None = 0
         for item in ir.items:
             a, b = token_bounds(item)
             lo += a
             hi_opt = None if hi_opt is None or b is None else hi_opt + b
-        del hi
         return lo, hi_opt
     if isinstance(ir, IAlt):
         bounds = [token_bounds(o) for o in ir.options]
         his = [b for _, b in bounds]
         return min(a for a, _ in bounds), (None if None in his else max(h or 0 for h in his))
     a, b = token_bounds(ir.item)
-    hi = None if ir.max is None or b is None else b * ir.max
-    return a * ir.min, hi
+    return a * ir.min, (None if ir.max is None or b is None else b * ir.max)
 
 
 # ---- field-level regexes ------------------------------------------------------------------
@@ -341,16 +339,16 @@ class Lowerer:
                 else:
                     low = w.lower()
                     atoms.append(
-                        Atom(field_is("lower", regex.escape(low)), frozenset({("w", low)}), f'"{w}"')
+                        Atom(
+                            field_is("lower", regex.escape(low)), frozenset({("w", low)}), f'"{w}"'
+                        )
                     )
             return atoms[0] if len(atoms) == 1 else ISeq(tuple(atoms))
         if isinstance(p, n.TokenRegex):
             try:
                 return Atom(field_search("text", translate_user_regex(p.pattern, p.flags, "text")))
             except RegexError as exc:
-                self.diags.append(
-                    Diagnostic("E0305", f"invalid regular expression: {exc}", p.span)
-                )
+                self.diags.append(Diagnostic("E0305", f"invalid regular expression: {exc}", p.span))
                 return Atom(ANY)
         if isinstance(p, n.TokenTest):
             regex_src, keys = self.test(p.test)
@@ -360,9 +358,7 @@ class Lowerer:
         if isinstance(p, n.Anchor):
             if p.kind == "start":
                 return Assert(rf"(?=\x01[^\x04]*\x04[^\x05]{{{FLAG_POSITION['sent_start']}}}S)")
-            return Assert(
-                rf"(?<=\x04[^\x05]{{{FLAG_POSITION['sent_end']}}}E\x05[^\x06]*\x06)"
-            )
+            return Assert(rf"(?<=\x04[^\x05]{{{FLAG_POSITION['sent_end']}}}E\x05[^\x06]*\x06)")
         if isinstance(p, n.Seq):
             return ISeq(tuple(self.lower(i, stack) for i in p.items))
         if isinstance(p, n.Alt):
@@ -412,8 +408,9 @@ class Lowerer:
         """A token test -> (regex for one token record, exact keys if the test implies one)."""
         if isinstance(t, n.TFlag):
             if t.attr not in FLAG_POSITION:
-                self._value_error(t, f"`{t.attr}` is not a yes/no attribute; compare it: "
-                                  f"[{t.attr} = ...]")
+                self._value_error(
+                    t, f"`{t.attr}` is not a yes/no attribute; compare it: [{t.attr} = ...]"
+                )
                 return ANY, None
             return flag_is(t.attr), None
         if isinstance(t, n.TCompare):
@@ -425,9 +422,7 @@ class Lowerer:
             try:
                 return field_search(t.attr, translate_user_regex(t.pattern, t.flags, t.attr)), None
             except RegexError as exc:
-                self.diags.append(
-                    Diagnostic("E0305", f"invalid regular expression: {exc}", t.span)
-                )
+                self.diags.append(Diagnostic("E0305", f"invalid regular expression: {exc}", t.span))
                 return ANY, None
         if isinstance(t, n.TInSet):
             if t.attr not in _FIELD:

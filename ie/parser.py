@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib.resources
-from typing import Any
+from typing import Any, cast
 
 import regex
 from lark import Lark, Token, Transformer, v_args
@@ -317,13 +317,13 @@ class _ToNodes(Transformer[Token, Any]):
     @v_args(meta=True)
     def alternation(self, meta: Meta, items: list[Any]) -> n.Pattern:
         if len(items) == 1:
-            return items[0]  # type: ignore[no-any-return]
+            return cast(n.Pattern, items[0])
         return n.Alt(tuple(items), self._span(meta))
 
     @v_args(meta=True)
     def sequence(self, meta: Meta, items: list[Any]) -> n.Pattern:
         if len(items) == 1:
-            return items[0]  # type: ignore[no-any-return]
+            return cast(n.Pattern, items[0])
         return n.Seq(tuple(items), self._span(meta))
 
     @v_args(meta=True)
@@ -397,11 +397,11 @@ class _ToNodes(Transformer[Token, Any]):
     # -- token tests
     @v_args(meta=True)
     def t_or(self, meta: Meta, items: list[Any]) -> n.Test:
-        return items[0] if len(items) == 1 else n.TOr(tuple(items), self._span(meta))  # type: ignore[no-any-return]
+        return items[0] if len(items) == 1 else n.TOr(tuple(items), self._span(meta))
 
     @v_args(meta=True)
     def t_and(self, meta: Meta, items: list[Any]) -> n.Test:
-        return items[0] if len(items) == 1 else n.TAnd(tuple(items), self._span(meta))  # type: ignore[no-any-return]
+        return items[0] if len(items) == 1 else n.TAnd(tuple(items), self._span(meta))
 
     @v_args(meta=True)
     def t_not(self, meta: Meta, items: list[Any]) -> n.TNot:
@@ -526,9 +526,8 @@ def _expected_help(expected: set[str] | frozenset[str] | None) -> str | None:
     if not expected:
         return None
     names = sorted({_TERMINAL_NAMES.get(t, f"`{t.lower()}`") for t in expected if t != "$END"})
-    names = [x if not x.startswith("`") or len(x) < 20 else x for x in names]
     if len(names) > 6:
-        names = names[:6] + ["..."]
+        names = [*names[:6], "..."]
     return "expected " + ", ".join(names)
 
 

@@ -89,7 +89,7 @@ class CompiledRule:
             self.pattern = regex.compile(self.pattern_source)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        state = {name: getattr(self, name) for name in self.__slots__}
         state["pattern"] = None  # rebuilt from pattern_source: cheap, and version-proof
         return state
 

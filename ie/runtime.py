@@ -15,7 +15,7 @@ the same order, which gives identical matches.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,8 +110,8 @@ class Engine:
     profile: dict[str, RuleStats] | None = None
     _words: frozenset[str] = field(init=False)
     _shapes: frozenset[str] = field(init=False)
-    _lex_groups: list[tuple[bool, bool, dict[str, list[tuple[int, tuple[str, ...], int]]]]] = (
-        field(init=False)
+    _lex_groups: list[tuple[bool, bool, dict[str, list[tuple[int, tuple[str, ...], int]]]]] = field(
+        init=False
     )
     _views: dict[str, list[ViewSpec]] = field(init=False)
 
@@ -172,7 +172,9 @@ class Engine:
                 items[type_] = [_Item(r.token_start, r.token_end, r) for r in final]
                 for view in self._views.get(type_, ()):
                     items[view.label] = [
-                        _Item(r.token_start, r.token_end, r) for r in final if _view_accepts(view, r)
+                        _Item(r.token_start, r.token_end, r)
+                        for r in final
+                        if _view_accepts(view, r)
                     ]
         return sort_records(out)
 
@@ -357,7 +359,7 @@ def _tags(items: dict[str, list[_Item]], labels: Sequence[str]) -> dict[int, str
     return out
 
 
-_FUNCTIONS = {
+_FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
     "text": lambda xs: xs[0],
     "lower": lambda xs: xs[0].lower(),
     "upper": lambda xs: xs[0].upper(),
