@@ -16,11 +16,13 @@ from typing import Annotated, TextIO
 
 import typer
 
+from ie.cache import compile_cached
 from ie.compiler import Compilation, compile_source
 from ie.diagnostics import Diagnostic, render_all
 from ie.examples import check_examples
-from ie.inputs import DEFAULT_MAX_BYTES, DocumentError, count_documents, iter_documents
-from ie.runtime import DEFAULT_TIMEOUT, Engine, RuleTimeout
+from ie.inputs import DEFAULT_MAX_BYTES, count_documents, iter_documents
+from ie.runner import run_documents
+from ie.runtime import DEFAULT_TIMEOUT
 from ie.writers import open_writer
 
 app = typer.Typer(
@@ -189,6 +191,12 @@ def run(
             help="Show a progress bar on stderr (default: when stderr is a terminal).",
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (output is identical for any number)."
+        ),
+    ] = 1,
     error_format: ErrorFormatOpt = ErrorFormat.text,
 ) -> None:
     """Run a rule pack over documents and write the records.
@@ -206,47 +214,111 @@ def run(
 
       cat article.txt | ie run rules/news - --format csv -o out.csv
     """
-    comp = compile_source(pack)
+    comp = compile_cached(pack)
     if comp.pack is None:
         _report(comp, error_format, sys.stderr)
         raise typer.Exit(1)
-    engine = Engine(comp.pack, planner=planner, timeout=timeout)
     show_progress = progress if progress is not None else sys.stderr.isatty()
     docs = iter_documents(inputs, glob=glob, text_key=text_key, id_key=id_key, max_bytes=max_bytes)
     failed = done = records = 0
-    err = sys.stderr
-
-    def fail(origin: str, code: str, doc_id: str, message: str) -> None:
-        print(f"{origin}: error[{code}]: document {doc_id!r}: {message}", file=err)
-
     with _output(output) as out:
         writer = open_writer(format.value, out, color=_color(out) and output is None)
-        bar = _progress_bar(show_progress, inputs, glob, text_key, id_key)
-        with bar as advance:
-            for item in docs:
-                if isinstance(item, DocumentError):
-                    failed += 1
-                    fail(item.origin, item.code, item.id, item.message)
-                    advance()
-                    continue
-                try:
-                    recs = engine.extract(item.id, item.text)
-                except RuleTimeout as exc:
-                    failed += 1
-                    fail(item.origin, "D007", item.id, f"{exc}; skipped")
-                    advance()
-                    continue
-                writer.write(recs)
-                done += 1
-                records += len(recs)
+        with _progress_bar(show_progress, inputs, glob, text_key, id_key) as advance:
+            for outcome in run_documents(
+                comp.pack, docs, jobs=jobs, planner=planner, timeout=timeout
+            ):
                 advance()
+                if outcome.error is not None:
+                    failed += 1
+                    e = outcome.error
+                    print(
+                        f"{e.origin}: error[{e.code}]: document {e.id!r}: {e.message}",
+                        file=sys.stderr,
+                    )
+                    continue
+                writer.write(outcome.records)
+                done += 1
+                records += len(outcome.records)
         writer.close()
+    err = sys.stderr
     summary = f"{done} document{'s' if done != 1 else ''}, {records} records"
     if failed:
         summary += f", {failed} failed (see above)"
     print(summary, file=err)
     if failed and on_error == OnError.fail:
         raise typer.Exit(1)
+
+
+@app.command()
+def profile(
+    pack: PackArg,
+    inputs: Annotated[
+        list[str], typer.Argument(help="Documents, as for `ie run`.", show_default=False)
+    ],
+    glob: Annotated[str, typer.Option(help="Which files to read in folders.")] = "*.txt",
+    text_key: Annotated[str, typer.Option(help="JSONL key that holds the text.")] = "text",
+    id_key: Annotated[str, typer.Option(help="JSONL key that holds the document id.")] = "id",
+    planner: Annotated[
+        bool, typer.Option("--planner/--no-planner", help="Profile with the planner on or off.")
+    ] = True,
+    top: Annotated[int, typer.Option(help="Show this many rules, slowest first.")] = 30,
+) -> None:
+    """Find slow rules: time, candidate positions tried and records made, per rule.
+
+    A rule with no anchor (`-` in the anchor column) is tried at every token; give it a
+    required word, lexicon or record type to make it cheap.
+
+    Example:  ie profile rules/news seeds/
+    """
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ie.inputs import Document
+    from ie.runtime import Engine, RuleStats, RuleTimeout
+
+    comp = compile_cached(pack)
+    if comp.pack is None:
+        _report(comp, ErrorFormat.text, sys.stderr)
+        raise typer.Exit(1)
+    stats: dict[str, RuleStats] = {}
+    engine = Engine(comp.pack, planner=planner, profile=stats)
+    docs = tokens = 0
+    t0 = time.perf_counter()
+    for item in iter_documents(inputs, glob=glob, text_key=text_key, id_key=id_key):
+        if not isinstance(item, Document):
+            continue
+        doc = engine.tokenizer(item.text)
+        docs += 1
+        tokens += len(doc)
+        try:
+            engine.extract_doc(item.id, doc)
+        except RuleTimeout as exc:
+            print(f"{item.origin}: {exc}", file=sys.stderr)
+    total = time.perf_counter() - t0
+    rules = {r.name: r for r in comp.pack.rules}
+    title = f"{docs} document{'s' if docs != 1 else ''}, {tokens} tokens, {total:.3f} s in all"
+    table = Table(title=title)
+    for col in ("rule", "source", "anchor", "ms", "% of rules", "tries", "records"):
+        table.add_column(
+            col, justify="right" if col in {"ms", "% of rules", "tries", "records"} else "left"
+        )
+    rule_time = sum(s.seconds for s in stats.values()) or 1.0
+    ranked = sorted(stats.items(), key=lambda kv: (-kv[1].seconds, kv[0]))[:top]
+    for name, st in ranked:
+        r = rules[name]
+        table.add_row(
+            name,
+            r.source,
+            r.anchor.description if r.anchor else "-",
+            f"{st.seconds * 1000:.1f}",
+            f"{100 * st.seconds / rule_time:.0f}",
+            str(st.tries),
+            str(st.records),
+        )
+    tty = sys.stdout.isatty()
+    Console(no_color=not _color(sys.stdout), width=None if tty else 160).print(table)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,116 @@
+"""Compiled packs cached on disk, keyed by a hash of everything that affects compilation.
+
+The key covers every file under the pack (rules, manifest, lexicons), the grammar, ie's
+version and the Python version, so an edit anywhere gives a fresh compile and a stale
+cache is never read. Entries are plain pickles of `CompiledPack` written atomically;
+an unreadable entry is ignored and rebuilt. The cache lives in `$IE_CACHE_DIR`, else
+`$XDG_CACHE_HOME/ie`, else `~/.cache/ie`; `IE_CACHE_DIR=off` disables it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import os
+import pickle
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ie.program import CompiledPack
+
+if TYPE_CHECKING:
+    from ie.compiler import Compilation
+
+_SKIP_DIRS = {"__snapshots__", "__pycache__", ".git"}
+
+
+def cache_dir() -> Path | None:
+    setting = os.environ.get("IE_CACHE_DIR")
+    if setting == "off":
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ie"
+
+
+def _ie_version() -> str:
+    try:
+        return version("ie")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "dev"
+
+
+def pack_key(pack: Path) -> str:
+    """A content hash of the pack and of the compiler that would compile it."""
+    h = hashlib.sha256()
+    h.update(f"ie {_ie_version()} py {sys.version_info[:2]}\n".encode())
+    h.update((importlib.resources.files("ie.grammars") / "ie.lark").read_bytes())
+    h.update(str(pack.resolve()).encode())  # provenance paths depend on where the pack is
+    h.update(os.fspath(pack).encode())
+    files = (
+        [pack]
+        if pack.is_file()
+        else sorted(
+            p
+            for p in pack.rglob("*")
+            if p.is_file() and not _SKIP_DIRS.intersection(p.relative_to(pack).parts)
+        )
+    )
+    for f in files:
+        h.update(b"\0" + f.as_posix().encode() + b"\0")
+        h.update(f.read_bytes())
+    # the compiler's own source: a new ie build must never read an old build's pickle
+    for mod in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(mod.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def load(key: str) -> CompiledPack | None:
+    """The cached compiled pack, or None (no cache, a miss, or an unreadable entry)."""
+    where = cache_dir()
+    if where is None:
+        return None
+    try:
+        with open(where / f"{key}.pickle", "rb") as f:
+            obj = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return obj if isinstance(obj, CompiledPack) else None
+
+
+def store(key: str, compiled: CompiledPack) -> None:
+    """Write the entry atomically; a cache that cannot be written is silently skipped."""
+    where = cache_dir()
+    if where is None:
+        return
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=where, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(compiled, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, where / f"{key}.pickle")
+    except OSError:
+        return
+
+
+def compile_cached(path: Path) -> Compilation:
+    """Compile `path`, or load it from the cache when nothing it depends on has changed.
+
+    Only packs without errors are cached; a hit carries no diagnostics (warnings were
+    shown when it was compiled; `ie check` always compiles afresh).
+    """
+    from ie.compiler import Compilation, compile_source
+
+    key = pack_key(path) if path.exists() else None
+    if key is not None:
+        hit = load(key)
+        if hit is not None:
+            return Compilation(hit, [], hit.sources)
+    result = compile_source(path)
+    if key is not None and result.pack is not None:
+        store(key, result.pack)
+    return result
