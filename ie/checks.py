@@ -36,21 +36,22 @@ def captures_of(ir: IR) -> list[ICap]:
 def check_rule_shape(rule: n.Rule) -> list[Diagnostic]:
     """Clauses present and not contradictory (before lowering)."""
     diags: list[Diagnostic] = []
-    if rule.match is None and rule.like is None:
+    given = [c for c in (rule.match, rule.like, rule.chars) if c is not None]
+    if not given:
         diags.append(
             Diagnostic(
                 "E0301",
                 f"rule `{rule.name}` has no pattern",
                 rule.name_span,
-                help='add `match PATTERN` or `like "an example sentence"`',
+                help='add `match PATTERN`, `like "an example sentence"` or `chars /regex/`',
             )
         )
-    if rule.match is not None and rule.like is not None:
+    if len(given) > 1:
         diags.append(
             Diagnostic(
                 "E0309",
-                f"rule `{rule.name}` has both `match` and `like`; keep one",
-                rule.like.span,
+                f"rule `{rule.name}` has more than one of `match`, `like` and `chars`; keep one",
+                given[1].span,
             )
         )
     if rule.yield_ is None:
@@ -76,9 +77,9 @@ def _typo_help(rule: n.Rule) -> str | None:
     return None
 
 
-def check_yield(rule: n.Rule, ir: IR) -> list[Diagnostic]:
+def check_yield(rule: n.Rule, caps: set[str]) -> list[Diagnostic]:
+    """Every yielded capture exists; every capture is yielded (a warning)."""
     diags: list[Diagnostic] = []
-    caps = {c.name for c in captures_of(ir)}
     used: set[str] = set()
     if rule.yield_ is None:
         return diags

@@ -18,6 +18,9 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import regex
 
 from ie import nodes as n
 from ie.checks import (
@@ -212,6 +215,12 @@ def desugar_like(rule: n.Rule, tokenizer: Tokenizer) -> tuple[n.Pattern, list[Di
     return n.Seq(tuple(items), like.span), diags
 
 
+def chars_source(chars: n.Chars) -> str:
+    """A character rule's regex with its flags inline (`regex` V0, like `re`)."""
+    inline = "".join(f for f in chars.flags if f in "imsx")
+    return f"(?{inline}){chars.pattern}" if inline else chars.pattern
+
+
 def _value_spec(e: n.YExpr) -> ValueSpec:
     if isinstance(e, n.YCapture):
         return ValueSpec("capture", e.name)
@@ -264,10 +273,23 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
 
     views: dict[tuple[str, tuple[tuple[str, str, str | None], ...]], str] = {}
     irs: dict[str, IR] = {}
+    char_rules: dict[str, str] = {}
     lowerers: dict[str, Lowerer] = {}
     for rule in sym.rules:
         errs = check_rule_shape(rule)
         diags.extend(errs)
+        if rule.chars is not None and rule.match is None and rule.like is None:
+            source = chars_source(rule.chars)
+            try:
+                groups = set(regex.compile(source).groupindex)
+            except regex.error as exc:
+                diags.append(
+                    Diagnostic("E0305", f"invalid regular expression: {exc}", rule.chars.span)
+                )
+                continue
+            char_rules[rule.name] = source
+            diags.extend(check_yield(rule, groups))
+            continue
         pattern: n.Pattern | None = rule.match
         if rule.like is not None and rule.match is None:
             pattern, errs = desugar_like(rule, tok)
@@ -279,7 +301,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         diags.extend(lowerer.diags)
         irs[rule.name] = ir
         lowerers[rule.name] = lowerer
-        diags.extend(check_yield(rule, ir))
+        diags.extend(check_yield(rule, {c.name for c in captures_of(ir)}))
         diags.extend(check_bounds(rule, ir))
     diags.extend(unused_definitions(sym))
 
@@ -293,9 +315,42 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
     name = str(manifest.get("name") or (pack_dir.name if pack_path.is_dir() else pack_path.stem))
     version = str(manifest.get("version") or "0.0.0")
     rules: list[CompiledRule] = []
-    for index, rule in enumerate(r for r in sym.rules if r.name in irs):
-        ir = irs[rule.name]
+    for index, rule in enumerate(r for r in sym.rules if r.name in irs or r.name in char_rules):
         assert rule.yield_ is not None
+        examples = tuple(
+            ExampleSpec(e.text, e.type, e.fields, e.span.line, e.span.col, e.span.end_col)
+            for e in rule.examples
+        ) + tuple(
+            ExampleSpec(c.text, None, (), c.span.line, c.span.col, c.span.end_col)
+            for c in rule.counters
+        )
+        common: dict[str, Any] = {
+            "name": rule.name,
+            "index": index,
+            "type": rule.yield_.type,
+            "source": f"{rule.span.path}:{rule.span.line}",
+            "path": rule.span.path,
+            "line": rule.span.line,
+            "priority": rule.priority,
+            "scope": rule.scope,
+            "fields": tuple((a.field, _value_spec(a.expr)) for a in rule.yield_.args),
+            "examples": examples,
+        }
+        if rule.name in char_rules:
+            source = char_rules[rule.name]
+            groups = regex.compile(source).groupindex
+            rules.append(
+                CompiledRule(
+                    **common,
+                    pattern_source=source,
+                    captures=tuple(CaptureSpec(g, g) for g in sorted(groups, key=groups.get)),
+                    anchor=None,
+                    labels=frozenset(),
+                    kind="chars",
+                )
+            )
+            continue
+        ir = irs[rule.name]
         anchor = plan(ir)
         if anchor is None:
             diags.append(
@@ -307,29 +362,13 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
                     help="add a required word, lexicon or record type to make it cheap",
                 )
             )
-        examples = tuple(
-            ExampleSpec(e.text, e.type, e.fields, e.span.line, e.span.col, e.span.end_col)
-            for e in rule.examples
-        ) + tuple(
-            ExampleSpec(c.text, None, (), c.span.line, c.span.col, c.span.end_col)
-            for c in rule.counters
-        )
         rules.append(
             CompiledRule(
-                name=rule.name,
-                index=index,
-                type=rule.yield_.type,
-                source=f"{rule.span.path}:{rule.span.line}",
-                path=rule.span.path,
-                line=rule.span.line,
-                priority=rule.priority,
-                scope=rule.scope,
+                **common,
                 pattern_source=emit(ir),
                 captures=_capture_specs(ir),
-                fields=tuple((a.field, _value_spec(a.expr)) for a in rule.yield_.args),
                 anchor=anchor,
                 labels=frozenset(lowerers[rule.name].labels),
-                examples=examples,
             )
         )
     by_level: dict[int, list[int]] = {}

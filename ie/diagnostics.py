@@ -41,7 +41,7 @@ CODES: dict[str, str] = {
     "E0306": "invalid repetition bounds",
     "E0307": "capture name used twice in one rule",
     "E0308": "wrong kind of value for a token attribute",
-    "E0309": "rule has both `match` and `like`",
+    "E0309": "rule has more than one of `match`, `like` and `chars`",
     "E0310": "slot of a `like` example does not occur in it",
     "E0311": "clause given twice in one rule",
     "E0312": "wrong number of arguments to a function",

@@ -220,6 +220,15 @@ class Like:
 
 
 @dataclass(frozen=True, slots=True)
+class Chars:
+    """A character-level rule's regex over the raw text."""
+
+    pattern: str
+    flags: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     text: str
     type: str
@@ -245,6 +254,7 @@ class Rule:
     scope: str  # sentence | paragraph | document
     span: Span
     name_span: Span
+    chars: Chars | None = None
 
 
 @dataclass(frozen=True, slots=True)

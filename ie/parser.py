@@ -35,6 +35,7 @@ KEYWORDS = (
     "import",
     "match",
     "like",
+    "chars",
     "where",
     "yield",
     "example",
@@ -202,7 +203,7 @@ class _ToNodes(Transformer[Token, Any]):
     def rule_decl(self, meta: Meta, items: list[Any]) -> n.Rule:
         name_tok: Token = items[0]
         clauses = items[1:]
-        match = like = yld = None
+        match = like = yld = chars = None
         examples: list[n.Example] = []
         counters: list[n.CounterExample] = []
         priority, scope = 0, "sentence"
@@ -211,6 +212,8 @@ class _ToNodes(Transformer[Token, Any]):
                 match = value
             elif kind == "like":
                 like = value
+            elif kind == "chars":
+                chars = value
             elif kind == "yield":
                 yld = value
             elif kind == "example":
@@ -232,6 +235,7 @@ class _ToNodes(Transformer[Token, Any]):
             scope,
             self._span(meta),
             self._span(name_tok),
+            chars,
         )
 
     def rule_name(self, items: list[Token]) -> Token:
@@ -239,6 +243,11 @@ class _ToNodes(Transformer[Token, Any]):
 
     def match(self, items: list[Any]) -> tuple[str, Any]:
         return ("match", items[0])
+
+    @v_args(meta=True)
+    def chars(self, meta: Meta, items: list[Token]) -> tuple[str, Any]:
+        pattern, flags = _split_regex(str(items[0]))
+        return ("chars", n.Chars(pattern, flags, self._span(meta)))
 
     @v_args(meta=True)
     def like(self, meta: Meta, items: list[Any]) -> tuple[str, Any]:

@@ -82,6 +82,7 @@ class CompiledRule:
     anchor: Anchor | None
     labels: frozenset[str]  # tag labels the pattern reads (lexicons, types, views)
     examples: tuple[ExampleSpec, ...] = ()
+    kind: str = "tokens"  # "tokens": over token records; "chars": over the raw text
     pattern: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:

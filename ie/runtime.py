@@ -161,10 +161,13 @@ class Engine:
             encoded: dict[str, Encoded] = {}
             produced: dict[str, list[Record]] = {}
             for rule in rules:
-                enc = encoded.get(rule.scope)
-                if enc is None:
-                    enc = encoded[rule.scope] = encode(doc, rule.scope, tags)
-                recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
+                if rule.kind == "chars":
+                    recs = self._run_chars(rule, doc_id, doc)
+                else:
+                    enc = encoded.get(rule.scope)
+                    if enc is None:
+                        enc = encoded[rule.scope] = encode(doc, rule.scope, tags)
+                    recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 produced.setdefault(rule.type, []).extend(recs)
             for type_, recs in produced.items():
                 final = apply_policy(recs, self.pack.policies.get(type_, "longest"))
@@ -275,6 +278,29 @@ class Engine:
             st.records += len(records)
         return records
 
+    def _run_chars(self, rule: CompiledRule, doc_id: str, doc: Doc) -> list[Record]:
+        """A character-level rule: regex over the raw text, matches widened to whole tokens."""
+        records = []
+        text = doc.text
+        try:
+            for m in rule.pattern.finditer(text, timeout=self.timeout):
+                span = snap(doc, m.start(), m.end())
+                if span is None:
+                    continue
+                captured: dict[str, Field] = {}
+                for cap in rule.captures:
+                    gs, ge = m.span(cap.group)
+                    inner = snap(doc, gs, ge) if 0 <= gs < ge else None
+                    if inner is not None:
+                        a, b = doc.starts[inner[0]], doc.ends[inner[1] - 1]
+                        captured[cap.name] = Field(text[a:b], a, b)
+                records.append(self._build(rule, doc_id, doc, span[0], span[1], captured))
+        except TimeoutError as exc:
+            raise RuleTimeout(rule, self.timeout) from exc
+        if self.profile is not None:
+            self.profile.setdefault(rule.name, RuleStats()).records += len(records)
+        return records
+
     def _record(
         self,
         rule: CompiledRule,
@@ -286,7 +312,6 @@ class Engine:
     ) -> Record:
         text = doc.text
         ts, te = enc.span(m.start(), m.end())
-        start, end = doc.starts[ts], doc.ends[te - 1]
         captured: dict[str, Field] = {}
         for cap in rule.captures:
             gs, ge = m.span(cap.group)
@@ -302,6 +327,18 @@ class Engine:
                     if item.start == cs and item.end == ce:
                         rec = item.record
             captured[cap.name] = Field(text[a:b], a, b, rec.type if rec else None, rec)
+        return self._build(rule, doc_id, doc, ts, te, captured)
+
+    def _build(
+        self,
+        rule: CompiledRule,
+        doc_id: str,
+        doc: Doc,
+        ts: int,
+        te: int,
+        captured: dict[str, Field],
+    ) -> Record:
+        start, end = doc.starts[ts], doc.ends[te - 1]
         fields: dict[str, Field] = {}
         for name, spec in rule.fields:
             value = _evaluate(spec, captured)
@@ -312,7 +349,7 @@ class Engine:
             type=rule.type,
             start=start,
             end=end,
-            text=text[start:end],
+            text=doc.text[start:end],
             token_start=ts,
             token_end=te,
             fields=fields,
@@ -323,6 +360,14 @@ class Engine:
             priority=rule.priority,
             rule_index=rule.index,
         )
+
+
+def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    """Widen characters [start, end) to whole tokens: from the token holding the first
+    non-space character to the token holding the last; None when no token is touched."""
+    first = bisect.bisect_right(doc.ends, start)
+    last = bisect.bisect_left(doc.starts, end)
+    return (first, last) if first < last else None
 
 
 def _unit_start(doc: Doc, rule: CompiledRule, token: int) -> int:
