@@ -116,6 +116,9 @@ def _strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+_PLAIN_PHRASE = regex.compile(r"[^\W_]+(?: [^\W_]+)*")
+
+
 def lexicon_key(word: str, exact: bool, accents: bool) -> str:
     """How a token is looked up in a lexicon: its text, lower-cased unless exact."""
     key = word if exact else word.lower()
@@ -155,22 +158,25 @@ def compile_lexicon(
                 continue
             rows.append(tuple(c.strip() for c in line.split("\t")))
     index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-    entries: list[str] = []
+    kept: list[tuple[str, ...]] = []
     for row in rows:
-        words = tokenizer(row[0]).words
+        phrase = row[0]
+        # plain words split exactly as the tokenizer would: skip it (1M entries in seconds)
+        words = phrase.split(" ") if _PLAIN_PHRASE.fullmatch(phrase) else tokenizer(phrase).words
         if not words:
             continue
         keys = [lexicon_key(w, lex.exact, lex.accents) for w in words]
-        index.setdefault(keys[0], []).append((tuple(keys[1:]), len(entries)))
-        entries.append(row[0])
+        index.setdefault(keys[0], []).append((tuple(keys[1:]), len(kept)))
+        kept.append(row)
+    has_columns = any(len(r) > 1 for r in kept)
     spec = LexiconSpec(
         "@" + lex.name,
         lex.name,
         lex.exact,
         lex.accents,
         index,
-        tuple(entries),
-        tuple(rows),
+        len(kept),
+        tuple(kept) if has_columns else (),
     )
     return spec, diags
 

@@ -117,8 +117,8 @@ class LexiconSpec:
     accents: bool
     # first token key -> list of (remaining token keys, canonical entry index)
     index: dict[str, list[tuple[tuple[str, ...], int]]]
-    entries: tuple[str, ...]
-    columns: tuple[tuple[str, ...], ...] = ()
+    size: int  # number of entries
+    columns: tuple[tuple[str, ...], ...] = ()  # per entry: (phrase, canonical, subtype, ...)
 
 
 @dataclass(slots=True)

@@ -24,6 +24,8 @@ class Field:
     end: int | None = None
     type: str | None = None
     record: Record | None = field(default=None, compare=False, repr=False)
+    # the lexicon row (phrase, canonical form, subtype, ...) when the field is a lexicon hit
+    row: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text}

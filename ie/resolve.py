@@ -15,7 +15,15 @@ from ie import nodes as n
 from ie.diagnostics import Diagnostic, Span, did_you_mean
 
 POLICIES = ("all", "longest", "first", "priority")
-FUNCTIONS = {"text": 1, "lower": 1, "upper": 1, "norm": 1, "join": None}
+FUNCTIONS = {
+    "text": 1,
+    "lower": 1,
+    "upper": 1,
+    "norm": 1,
+    "join": None,
+    "canonical": 1,
+    "subtype": 1,
+}
 
 
 @dataclass(slots=True)

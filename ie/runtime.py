@@ -114,6 +114,7 @@ class Engine:
         init=False
     )
     _views: dict[str, list[ViewSpec]] = field(init=False)
+    _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         words: set[str] = set()
@@ -133,6 +134,7 @@ class Engine:
             for key, cands in lex.index.items():
                 merged.setdefault(key, []).extend((li, rest, e) for rest, e in cands)
         self._lex_groups = [(ex, ac, idx) for (ex, ac), idx in groups.items()]
+        self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._views = {}
         for v in self.pack.views:
             self._views.setdefault(v.type, []).append(v)
@@ -320,13 +322,20 @@ class Engine:
             cs, ce = enc.span(gs, ge)
             a, b = doc.starts[cs], doc.ends[ce - 1]
             rec: Record | None = None
+            row: tuple[str, ...] | None = None
             for ref in cap.refs:
                 ident = m.group(ref.group)
-                if ident is not None and ref.type is not None:
-                    item = items[ref.label][int(ident)]
-                    if item.start == cs and item.end == ce:
-                        rec = item.record
-            captured[cap.name] = Field(text[a:b], a, b, rec.type if rec else None, rec)
+                if ident is None:
+                    continue
+                item = items[ref.label][int(ident)]
+                if item.start != cs or item.end != ce:
+                    continue
+                if ref.type is not None:
+                    rec = item.record
+                else:
+                    rows = self._rows[ref.label]
+                    row = rows[item.entry] if rows else None
+            captured[cap.name] = Field(text[a:b], a, b, rec.type if rec else None, rec, row)
         return self._build(rule, doc_id, doc, ts, te, captured)
 
     def _build(
@@ -418,6 +427,15 @@ def _evaluate(spec: ValueSpec, captured: dict[str, Field]) -> Field | None:
         return captured.get(spec.value)
     if spec.kind == "string":
         return Field(spec.value)
+    if spec.value in ("canonical", "subtype"):
+        arg = _evaluate(spec.args[0], captured)
+        if arg is None:
+            return None
+        column = 1 if spec.value == "canonical" else 2
+        row = arg.row or ()
+        if len(row) > column and row[column]:
+            return Field(row[column])
+        return Field(arg.text) if spec.value == "canonical" else None
     args = [_evaluate(a, captured) for a in spec.args]
     if spec.value != "join" and any(a is None for a in args):
         return None
