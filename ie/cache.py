@@ -1,8 +1,9 @@
 """Compiled packs cached on disk, keyed by a hash of everything that affects compilation.
 
-The key covers every file under the pack (rules, manifest, lexicons), the grammar, ie's
-version and the Python version, so an edit anywhere gives a fresh compile and a stale
-cache is never read. Entries are plain pickles of `CompiledPack` written atomically;
+An entry is keyed by the pack's path and the build of ie (its version, grammar and source),
+and it records a hash of every file it was compiled from (rule files, imported packs,
+lexicons); it is used only while all of them are unchanged and no rule file was added,
+so a stale compile is never read. Entries are plain pickles of `CompiledPack` written atomically;
 an unreadable entry is ignored and rebuilt. The cache lives in `$IE_CACHE_DIR`, else
 `$XDG_CACHE_HOME/ie`, else `~/.cache/ie`; `IE_CACHE_DIR=off` disables it.
 """
@@ -24,8 +25,6 @@ from ie.program import CompiledPack
 if TYPE_CHECKING:
     from ie.compiler import Compilation
 
-_SKIP_DIRS = {"__snapshots__", "__pycache__", ".git"}
-
 
 def cache_dir() -> Path | None:
     setting = os.environ.get("IE_CACHE_DIR")
@@ -45,28 +44,30 @@ def _ie_version() -> str:
 
 
 def pack_key(pack: Path) -> str:
-    """A content hash of the pack and of the compiler that would compile it."""
+    """Which cache entry belongs to this pack, for this build of ie."""
     h = hashlib.sha256()
     h.update(f"ie {_ie_version()} py {sys.version_info[:2]}\n".encode())
+    h.update(str(pack.resolve()).encode() + b"\0" + os.fspath(pack).encode())
+    # the compiler's own source and grammar: a new ie build never reads an old build's pickle
     h.update((importlib.resources.files("ie.grammars") / "ie.lark").read_bytes())
-    h.update(str(pack.resolve()).encode())  # provenance paths depend on where the pack is
-    h.update(os.fspath(pack).encode())
-    files = (
-        [pack]
-        if pack.is_file()
-        else sorted(
-            p
-            for p in pack.rglob("*")
-            if p.is_file() and not _SKIP_DIRS.intersection(p.relative_to(pack).parts)
-        )
-    )
-    for f in files:
-        h.update(b"\0" + f.as_posix().encode() + b"\0")
-        h.update(f.read_bytes())
-    # the compiler's own source: a new ie build must never read an old build's pickle
     for mod in sorted(Path(__file__).parent.glob("*.py")):
         h.update(mod.read_bytes())
     return h.hexdigest()[:32]
+
+
+def is_fresh(compiled: CompiledPack, pack: Path) -> bool:
+    """True when every file the pack was compiled from is unchanged and none was added."""
+    files = [pack] if pack.is_file() else [*pack.rglob("*.ie"), *pack.glob("pack.toml")]
+    if any(str(f.resolve()) not in compiled.deps for f in files):
+        return False
+    for path, digest in compiled.deps.items():
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return False
+        if hashlib.sha256(data).hexdigest() != digest:
+            return False
+    return True
 
 
 def load(key: str) -> CompiledPack | None:
@@ -108,7 +109,7 @@ def compile_cached(path: Path) -> Compilation:
     key = pack_key(path) if path.exists() else None
     if key is not None:
         hit = load(key)
-        if hit is not None:
+        if hit is not None and is_fresh(hit, path):
             return Compilation(hit, [], hit.sources)
     result = compile_source(path)
     if key is not None and result.pack is not None:

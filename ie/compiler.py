@@ -13,6 +13,7 @@ every one of them when any is an error, so an analyst sees every mistake at once
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 import unicodedata
@@ -126,7 +127,7 @@ def lexicon_key(word: str, exact: bool, accents: bool) -> str:
 
 
 def compile_lexicon(
-    lex: n.Lexicon, pack_dir: Path, tokenizer: Tokenizer
+    lex: n.Lexicon, pack_dir: Path, tokenizer: Tokenizer, deps: dict[str, str] | None = None
 ) -> tuple[LexiconSpec | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     rows: list[tuple[str, ...]] = []
@@ -147,7 +148,10 @@ def compile_lexicon(
             )
             return None, diags
         try:
-            text = target.read_bytes().decode("utf-8")
+            data = target.read_bytes()
+            if deps is not None:
+                deps[str(target)] = hashlib.sha256(data).hexdigest()
+            text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             diags.append(
                 Diagnostic("E0313", f"cannot read lexicon file {lex.path!r}: {exc}", where)
@@ -221,6 +225,54 @@ def desugar_like(rule: n.Rule, tokenizer: Tokenizer) -> tuple[n.Pattern, list[Di
     return n.Seq(tuple(items), like.span), diags
 
 
+def parse_with_imports(
+    sources: dict[str, str], pack_dir: Path
+) -> tuple[list[n.File], dict[str, Path], list[Diagnostic]]:
+    """Parse the pack's files and, transitively, the files of packs they `import`.
+
+    An import names another pack (a folder) or one .ie file, relative to the importing
+    file's folder; everything it defines joins one namespace with the importing pack (a
+    clash is reported with both places). Each file's lexicon paths stay relative to, and
+    inside, the pack it belongs to (`roots`).
+    """
+    diags: list[Diagnostic] = []
+    files: list[n.File] = []
+    roots: dict[str, Path] = {}
+    seen: set[Path] = set()
+    queue: list[tuple[str, str, Path]] = [(s, t, pack_dir) for s, t in sources.items()]
+    for shown, _, _ in queue:
+        seen.add(Path(shown).resolve())
+    while queue:
+        shown, text, root = queue.pop(0)
+        parsed, errs = parse_file(shown, text)
+        files.append(parsed)
+        roots[shown] = root
+        diags.extend(errs)
+        for decl in parsed.decls:
+            if not isinstance(decl, n.Import):
+                continue
+            target = Path(shown).parent / decl.path
+            if not target.exists():
+                diags.append(
+                    Diagnostic(
+                        "E0106",
+                        f"cannot import {decl.path!r}: no such pack or file",
+                        decl.span,
+                        help="the path is relative to the folder of this file",
+                    )
+                )
+                continue
+            _, more, errs = load(target)
+            diags.extend(errs)
+            new_root = target if target.is_dir() else target.parent
+            for s, t in more.items():
+                if Path(s).resolve() not in seen:
+                    seen.add(Path(s).resolve())
+                    sources[s] = t
+                    queue.append((s, t, new_root))
+    return files, roots, diags
+
+
 def chars_source(chars: n.Chars) -> str:
     """A character rule's regex with its flags inline (`regex` V0, like `re`)."""
     inline = "".join(f for f in chars.flags if f in "imsx")
@@ -261,18 +313,22 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
     tok = tokenizer or DefaultTokenizer()
     pack_path = Path(path)
     manifest, sources, diags = load(pack_path)
-    files: list[n.File] = []
-    for shown, text in sources.items():
-        parsed, errs = parse_file(shown, text)
-        files.append(parsed)
-        diags.extend(errs)
+    pack_dir = pack_path if pack_path.is_dir() else pack_path.parent
+    files, roots, errs = parse_with_imports(sources, pack_dir)
+    diags.extend(errs)
+    deps = {
+        str(Path(p).resolve()): hashlib.sha256(t.encode("utf-8")).hexdigest()
+        for p, t in sources.items()
+    }
+    manifest_file = pack_path / "pack.toml"
+    if manifest_file.is_file():
+        deps[str(manifest_file.resolve())] = hashlib.sha256(manifest_file.read_bytes()).hexdigest()
     sym, errs = resolve(files)
     diags.extend(errs)
-    pack_dir = pack_path if pack_path.is_dir() else pack_path.parent
 
     lexicons: list[LexiconSpec] = []
     for lex in sym.lexicons.values():
-        spec, errs = compile_lexicon(lex, pack_dir, tok)
+        spec, errs = compile_lexicon(lex, roots.get(lex.span.path, pack_dir), tok, deps)
         diags.extend(errs)
         if spec is not None:
             lexicons.append(spec)
@@ -402,5 +458,6 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         ],
         types=type_order,
         sources=sources,
+        deps=deps,
     )
     return Compilation(pack, diags, sources)

@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "E0103": "rule file cannot be read",
     "E0104": "pack not found",
     "E0105": "rule file is not valid UTF-8",
+    "E0106": "import not found",
     # E02xx: names
     "E0201": "unknown name",
     "E0202": "name defined twice",

@@ -132,6 +132,9 @@ class CompiledPack:
     views: list[ViewSpec]
     types: list[str]  # record types in first-yield order
     sources: dict[str, str] = field(default_factory=dict)  # path -> text, for diagnostics
+    # every file the compiled pack depends on (rules, imports, lexicons) -> sha256, so a
+    # cached copy is only used while all of them are unchanged
+    deps: dict[str, str] = field(default_factory=dict)
     planner: bool = True
 
     def rule(self, name: str) -> CompiledRule | None:
