@@ -57,6 +57,10 @@ class OnError(StrEnum):
     skip = "skip"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _color(stream: TextIO) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -122,8 +126,8 @@ def check(
         p = comp.pack
         assert p is not None
         summary = (
-            f"{p.name} {p.version}: {len(p.rules)} rules, {len(p.types)} record types, "
-            f"{ran} examples passed"
+            f"{p.name} {p.version}: {_plural(len(p.rules), 'rule')}, "
+            f"{_plural(len(p.types), 'record type')}, {_plural(ran, 'example')} passed"
         )
         print(("ok: " if not warnings else "ok with warnings: ") + summary, file=sys.stderr)
     if errors or (strict and warnings):
@@ -241,7 +245,7 @@ def run(
                 records += len(outcome.records)
         writer.close()
     err = sys.stderr
-    summary = f"{done} document{'s' if done != 1 else ''}, {records} records"
+    summary = f"{_plural(done, 'document')}, {_plural(records, 'record')}"
     if failed:
         summary += f", {failed} failed (see above)"
     print(summary, file=err)
@@ -298,7 +302,7 @@ def profile(
             print(f"{item.origin}: {exc}", file=sys.stderr)
     total = time.perf_counter() - t0
     rules = {r.name: r for r in comp.pack.rules}
-    title = f"{docs} document{'s' if docs != 1 else ''}, {tokens} tokens, {total:.3f} s in all"
+    title = f"{_plural(docs, 'document')}, {_plural(tokens, 'token')}, {total:.3f} s in all"
     table = Table(title=title)
     for col in ("rule", "source", "anchor", "ms", "% of rules", "tries", "records"):
         table.add_column(

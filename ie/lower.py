@@ -312,6 +312,17 @@ class Lowerer:
             ctx = self.tokenizer("x" + lit.text)
             if ctx.words[1:] == [lit.text]:
                 return [lit.text]
+            shown = " ".join(f'"{w}"' for w in words)
+            self.diags.append(
+                Diagnostic(
+                    "W0101",
+                    f"the tokenizer never produces {lit.text!r} as one token; "
+                    f"this literal matches the {len(words)} tokens {shown} in a row",
+                    lit.span,
+                    severity="warning",
+                    help="write the tokens separately (with spaces) to make that explicit",
+                )
+            )
         return words
 
     def lower(self, p: n.Pattern, stack: tuple[str, ...] = ()) -> IR:
