@@ -51,20 +51,20 @@ FLAG_POSITION = {name: i for i, (name, _) in enumerate(FLAGS)}
 FLAG_LETTER = dict(FLAGS)
 _LEXICAL = FLAGS[:-2]
 
-_head_cache: dict[str, str] = {}
+_piece_cache: dict[str, str] = {}
 
 
-def token_head(word: str) -> str:
-    """The cached, document-independent part of a token's record (up to the S/E flags)."""
-    head = _head_cache.get(word)
-    if head is None:
+def token_piece(word: str) -> str:
+    """A token's record with no sentence flags and no tags; cached per distinct text."""
+    piece = _piece_cache.get(word)
+    if piece is None:
         lx = lexeme(word)
         flags = "".join(letter if getattr(lx, name) else "-" for name, letter in _LEXICAL)
-        head = f"\x01{lx.lower}\x02{word}\x03{lx.shape}\x04{flags}"
-        if len(_head_cache) > 500_000:  # bound memory on huge vocabularies
-            _head_cache.clear()
-        _head_cache[word] = head
-    return head
+        piece = f"\x01{lx.lower}\x02{word}\x03{lx.shape}\x04{flags}--\x05\x06"
+        if len(_piece_cache) > 500_000:  # bound memory on huge vocabularies
+            _piece_cache.clear()
+        _piece_cache[word] = piece
+    return piece
 
 
 @dataclass(slots=True)
@@ -93,19 +93,18 @@ def encode(doc: Doc, scope: str, tags: dict[int, str] | None = None) -> Encoded:
         units = doc.paragraphs
     else:
         units = [(0, len(words))] if words else []
-    heads = [token_head(w) for w in words]
-    plain = [h + "--\x05\x06" for h in heads]
+    cache = _piece_cache
+    plain = [cache[w] if w in cache else token_piece(w) for w in words]
     for a, b in doc.sentences:
         # sentence edges carry S/E flags whatever the scope, so `^`/`$` work in all scopes
         if b - a == 1:
-            plain[a] = heads[a] + "SE\x05\x06"
+            plain[a] = plain[a][:-4] + "SE\x05\x06"
         else:
-            plain[a] = heads[a] + "S-\x05\x06"
-            plain[b - 1] = heads[b - 1] + "-E\x05\x06"
+            plain[a] = plain[a][:-4] + "S-\x05\x06"
+            plain[b - 1] = plain[b - 1][:-4] + "-E\x05\x06"
     if tags:
         for i, t in tags.items():
-            p = plain[i]
-            plain[i] = p[:-1] + t + "\x06"
+            plain[i] = plain[i][:-1] + t + "\x06"
     parts: list[str] = []
     offsets: list[int] = []
     pos = 0
