@@ -19,48 +19,51 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-FIRST = (
+
+def _words(text: str, sep: str | None = None) -> list[str]:
+    return text.split(sep)
+
+
+FIRST = _words(
     "Ahmed Maria John Sarah David Fatima Peter Anna James Laura Omar Elena Michael Sofia "
     "Thomas Grace Daniel Ingrid Paul Amina Robert Chloe Lucas Nadia Henry Olga Martin Leila"
-).split()
-LAST = (
+)
+LAST = _words(
     "Mesmari Peskov Johnson Martinez Kowalski Brown Haddad Petersen Lopez Smith Rossi "
     "Dimitrova Okafor Andersen Gonzalez Nowicki Clarke Hansen Moretti Jackson Ivanova "
     "Fernandez Wilson Larsen Novak Evans"
-).split()
-ROLES = (
+)
+ROLES = _words(
     "spokesman spokeswoman minister director chairman secretary adviser analyst economist "
     "governor ambassador coach manager editor"
-).split()
-ORGS = (
+)
+ORGS = _words(
     "Acme Corp|Northwind Bank|Globex|Initech|Blue River Energy|Harbour Telecom|Vandelay "
     "Industries|Summit Airlines|Redwood Pharma|Orbital Media|PlayStation|YouTube|MegaMart|"
-    "FastTrack"
-).split("|")
-ACRONYMS = "UN EU NATO IMF BBC WHO OPEC FIFA UEFA CBI ECB FTSE".split()
-PLACES = (
+    "FastTrack",
+    "|",
+)
+ACRONYMS = _words("UN EU NATO IMF BBC WHO OPEC FIFA UEFA CBI ECB FTSE")
+PLACES = _words(
     "London Paris Berlin Madrid Tripoli Benghazi Moscow Cairo Lagos Oslo Warsaw Rome Dublin "
     "Lisbon Athens Vienna Geneva Brussels Tokyo Sydney"
-).split()
-COUNTRIES = (
+)
+COUNTRIES = _words(
     "Libya France Germany Spain Russia Egypt Nigeria Norway Poland Italy Ireland Portugal "
     "Greece Austria Japan Australia Brazil Canada India Kenya"
-).split()
-WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-NOUNS = (
+)
+WEEKDAYS = _words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
+NOUNS = _words(
     "profits sales prices shares talks plans figures growth deal market election vote "
     "budget report inquiry strike tax deficit rates exports output season match album film "
     "contract merger investment plan campaign policy government economy"
-).split()
-VERBS_PAST = (
-    "rose fell jumped dropped climbed slipped increased decreased grew shrank"
-).split()
-VERBS = (
-    "announced confirmed rejected approved criticised welcomed delayed launched blocked "
-    "signed"
-).split()
+)
+VERBS_PAST = _words("rose fell jumped dropped climbed slipped increased decreased grew shrank")
+VERBS = _words(
+    "announced confirmed rejected approved criticised welcomed delayed launched blocked signed"
+)
 UNITS = ("per cent", "million", "billion", "bn", "m", "points", "years", "months", "tonnes")
-ADJ = "new former senior leading top chief national local foreign".split()
+ADJ = _words("new former senior leading top chief national local foreign")
 
 
 def _num(rng: random.Random) -> str:
