@@ -81,6 +81,7 @@ class CorpusStats:
     n_tokens: int = 0
     df: Counter[str] = field(default_factory=Counter)
     after_poss: Counter[str] = field(default_factory=Counter)
+    after_s: Counter[str] = field(default_factory=Counter)
     bigrams: Counter[tuple[str, str]] = field(default_factory=Counter)
     gaps: Counter[tuple[str, str]] = field(default_factory=Counter)
     after_title: Counter[str] = field(default_factory=Counter)
@@ -134,8 +135,10 @@ def collect_stats(texts: Iterable[str]) -> CorpusStats:
                             st.after_regex[r][low[i + 1]] += 1
             if i + 2 < n and plain[i] and plain[i + 2] and low[i] != low[i + 2]:
                 st.gaps[(low[i], low[i + 2])] += 1
-            if i + 3 < n and low[i + 1] == "'s" and title[i] and plain[i + 2] and title[i + 3]:
-                st.after_poss[low[i + 2]] += 1
+            if i + 2 < n and low[i + 1] == "'s" and plain[i + 2]:
+                st.after_s[low[i + 2]] += 1
+                if i + 3 < n and title[i] and title[i + 3]:
+                    st.after_poss[low[i + 2]] += 1
     return st
 
 
@@ -197,7 +200,10 @@ def generate_rules(st: CorpusStats, n: int = 1000, seed: int = SEED) -> list[Ben
 
     per: dict[str, list[tuple[str, list[Any]]]] = {}
 
-    poss = pool(st.after_poss, 300)
+    # words seen in `Title 's w Title` first, then any word seen after 's
+    poss = [w for w in _pool(st, st.after_poss, 300) if _in_band(st, (w,))]
+    poss += [w for w in _pool(st, st.after_s, 300) if w not in set(poss)]
+    poss = poss[:300] or list(fallback)
 
     def possessive(r: random.Random) -> tuple[str, list[Any]]:
         w = r.choice(poss)
@@ -355,7 +361,8 @@ def write_pack(
 _SYLLABLES = tuple(
     str.split(
         "ka ro mi ta ne vo sa li du be rin tal mor zen qua fel dor pra vi lu gan ste ori "
-        "bel kas nor ath em ul os ix par ven tor hal sim cor dra"
+        "bel kas nor ath em ul os ix par ven tor hal sim cor dra bru cle fy gho jun kiv lop "
+        "mur nyx pel qen rav sul tep ulf wen yar zol"
     )
 )
 
@@ -378,7 +385,7 @@ def generate_lexicon(st: CorpusStats, n: int, seed: int = SEED) -> tuple[list[st
     n_mixed = n * 15 // 100
 
     def invented() -> str:
-        return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+        return "".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((2, 3, 3)))).capitalize()
 
     mixed = 0
     while len(out) < n:

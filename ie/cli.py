@@ -352,6 +352,46 @@ def _progress_bar(
         yield advance
 
 
+@app.command()
+def test(
+    pack: PackArg,
+    docs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Test documents, read as `ie run` reads them; used only when the pack has "
+            "no test documents of its own (pack.toml `tests`, or a tests/ folder).",
+            show_default=False,
+        ),
+    ] = None,
+    update: Annotated[
+        bool,
+        typer.Option("--update", help="Write new and changed snapshots; remove obsolete ones."),
+    ] = False,
+) -> None:
+    """Test a pack: run its examples, and compare its records on test documents with the
+    snapshots kept in the pack (PACK/__snapshots__/, one text file per document).
+
+    Exits 1 on a failed example, a changed or missing snapshot, or an unreadable document,
+    and shows every record added (+), removed (-) or changed (~) with the rule responsible.
+
+    Examples:
+
+      ie test rules/news seeds/              (compare)
+
+      ie test rules/news seeds/ --update     (accept the records as they are now)
+    """
+    try:
+        from ie.testing import render_report, run_pack_tests
+    except ModuleNotFoundError as exc:
+        print(f"ie test needs pytest and syrupy ({exc.name} is missing): "
+              "pip install 'ie[test]'", file=sys.stderr)
+        raise typer.Exit(1) from None
+    result = run_pack_tests(pack, docs or [], update=update)
+    print(render_report(result), end="")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point: never shows a traceback for a user's mistake."""
     try:

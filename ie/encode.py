@@ -83,7 +83,23 @@ class Encoded:
         return self.token_at(start), self.token_at(end - 1) + 1
 
 
-def encode(doc: Doc, scope: str, tags: dict[int, str] | None = None) -> Encoded:
+def token_pieces(doc: Doc) -> list[str]:
+    """Every token's record with its sentence flags, before tags (shared by all strata)."""
+    cache = _piece_cache
+    plain = [cache[w] if w in cache else token_piece(w) for w in doc.words]
+    for a, b in doc.sentences:
+        # sentence edges carry S/E flags whatever the scope, so `^`/`$` work in all scopes
+        if b - a == 1:
+            plain[a] = plain[a][:-4] + "SE\x05\x06"
+        else:
+            plain[a] = plain[a][:-4] + "S-\x05\x06"
+            plain[b - 1] = plain[b - 1][:-4] + "-E\x05\x06"
+    return plain
+
+
+def encode(
+    doc: Doc, scope: str, tags: dict[int, str] | None = None, pieces: list[str] | None = None
+) -> Encoded:
     """Build the record string of `doc` for rules of the given scope."""
     words = doc.words
     units: list[tuple[int, int]]
@@ -93,16 +109,9 @@ def encode(doc: Doc, scope: str, tags: dict[int, str] | None = None) -> Encoded:
         units = doc.paragraphs
     else:
         units = [(0, len(words))] if words else []
-    cache = _piece_cache
-    plain = [cache[w] if w in cache else token_piece(w) for w in words]
-    for a, b in doc.sentences:
-        # sentence edges carry S/E flags whatever the scope, so `^`/`$` work in all scopes
-        if b - a == 1:
-            plain[a] = plain[a][:-4] + "SE\x05\x06"
-        else:
-            plain[a] = plain[a][:-4] + "S-\x05\x06"
-            plain[b - 1] = plain[b - 1][:-4] + "-E\x05\x06"
+    plain = pieces if pieces is not None else token_pieces(doc)
     if tags:
+        plain = list(plain)  # the shared pieces stay untagged
         for i, t in tags.items():
             plain[i] = plain[i][:-1] + t + "\x06"
     parts: list[str] = []
@@ -112,7 +121,7 @@ def encode(doc: Doc, scope: str, tags: dict[int, str] | None = None) -> Encoded:
         parts.append(UNIT_SEP)
         pos += 1
         chunk = plain[a:b]
-        offsets.extend(itertools.accumulate((len(p) for p in chunk[:-1]), initial=pos))
+        offsets.extend(itertools.accumulate(map(len, chunk[:-1]), initial=pos))
         parts.extend(chunk)
         pos = offsets[-1] + len(chunk[-1])
     parts.append(UNIT_SEP)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ie.compiler import lexicon_key
-from ie.encode import Encoded, encode
+from ie.encode import Encoded, encode, token_pieces
 from ie.program import CompiledPack, CompiledRule, LexiconSpec, ValueSpec, ViewSpec
 from ie.records import Field, Record, sort_records
 from ie.tokenizer import Doc, Tokenizer
@@ -148,9 +148,10 @@ class Engine:
     def extract_doc(self, doc_id: str, doc: Doc) -> list[Record]:
         if len(doc) == 0:
             return []
-        items: dict[str, list[_Item]] = self._lexicon_hits(doc)
         lowers = [w.lower() for w in doc.words]
+        items: dict[str, list[_Item]] = self._lexicon_hits(doc, lowers)
         positions = self._positions(doc, lowers)
+        pieces: list[str] | None = None
         out: list[Record] = []
         for stratum in self.pack.strata:
             rules = [self.pack.rules[i] for i in stratum]
@@ -168,7 +169,9 @@ class Engine:
                 else:
                     enc = encoded.get(rule.scope)
                     if enc is None:
-                        enc = encoded[rule.scope] = encode(doc, rule.scope, tags)
+                        if pieces is None:
+                            pieces = token_pieces(doc)
+                        enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
                     recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 produced.setdefault(rule.type, []).extend(recs)
             for type_, recs in produced.items():
@@ -185,17 +188,18 @@ class Engine:
 
     # ---- stages -----------------------------------------------------------------------
 
-    def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
+    def _lexicon_hits(self, doc: Doc, lowers: list[str]) -> dict[str, list[_Item]]:
+        """Every lexicon phrase in the document, in one hash-index pass per key kind."""
         hits: dict[str, list[_Item]] = {}
         lexicons: Sequence[LexiconSpec] = self.pack.lexicons
         for exact, accents, index in self._lex_groups:
-            keys = [lexicon_key(w, exact, accents) for w in doc.words]
+            if accents:
+                keys = [lexicon_key(w, exact, accents) for w in doc.words]
+            else:
+                keys = doc.words if exact else lowers
             n = len(keys)
-            for i, k in enumerate(keys):
-                cands = index.get(k)
-                if not cands:
-                    continue
-                for li, rest, entry in cands:
+            for i in [i for i, k in enumerate(keys) if k in index]:
+                for li, rest, entry in index[keys[i]]:
                     end = i + 1 + len(rest)
                     if rest and (end > n or tuple(keys[i + 1 : end]) != rest):
                         continue

@@ -114,13 +114,13 @@ def check(p: Pat, word_lists: list[list[str]]) -> None:
         assert ie_spans(pack, words, planner=False) == expected, (p, words)
 
 
-@settings(max_examples=250)
+@settings(max_examples=200)
 @given(patterns, st.lists(texts, min_size=1, max_size=4))
 def test_matches_agree_with_re(p: Pat, word_lists: list[list[str]]) -> None:
     check(p, word_lists)
 
 
-@settings(max_examples=120)
+@settings(max_examples=100)
 @given(with_lookaround, st.lists(texts, min_size=1, max_size=4))
 def test_lookaround_agrees_with_re(p: Pat, word_lists: list[list[str]]) -> None:
     check(p, word_lists)
