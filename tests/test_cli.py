@@ -140,7 +140,7 @@ def test_check_typo_gives_position_and_did_you_mean(
     assert result.exit_code == 1
     line, col = position_of(text, at)
     assert f"{pack.as_posix()}/people.ie:{line}:{col}: error[{code}]" in result.stdout
-    assert f"= help: {hint}" in result.stdout
+    assert hint in result.stdout
     assert "^" in result.stdout
 
 
@@ -252,7 +252,7 @@ def test_check_help_has_an_example() -> None:
         (["--format", "xml"], "xml"),
         (["--nope"], "--nope"),
         (["--on-error", "maybe"], "maybe"),
-        (["--timeout", "soon"], "soon"),
+        (["--timeout", "soon"], "--timeout"),
     ],
     ids=["unknown-format", "unknown-option", "bad-on-error", "bad-timeout"],
 )
@@ -318,12 +318,13 @@ def test_run_good_and_undecodable_documents(pack: Path, docs: Path) -> None:
     recs = records(result.stdout)
     assert {r["doc"] for r in recs} == {"a", "c"}
     assert_offsets(recs, {"a": GOOD_A, "c": GOOD_C})
+    # document order, then start, then the longer span first
     assert [(r["doc"], r["type"], r["text"]) for r in recs] == [
+        ("a", "Said", "President Joe Biden said"),
         ("a", "Person", "President Joe Biden"),
-        ("a", "Said", "Joe Biden said"),
         ("c", "Person", "Minister Ann Lee"),
+        ("c", "Said", "Minister Bo Ek said"),
         ("c", "Person", "Minister Bo Ek"),
-        ("c", "Said", "Bo Ek said"),
     ]
     for r in recs:
         assert r["rule"] in ("titled", "said")
@@ -425,7 +426,7 @@ def test_run_csv(pack: Path, docs: Path) -> None:
     assert {"doc", "type", "start", "end", "text", "rule"} <= set(rows[0])
     first = rows[0]
     assert first["text"] == GOOD_A[int(first["start"]) : int(first["end"])]
-    assert [r["type"] for r in rows] == ["Person", "Said", "Person", "Person", "Said"]
+    assert [r["type"] for r in rows] == ["Said", "Person", "Person", "Said", "Person"]
 
 
 def test_run_table(pack: Path, docs: Path) -> None:

@@ -260,10 +260,7 @@ def test_syntax_error_does_not_hide_errors_in_other_files(tmp_path: Path) -> Non
 
 
 def test_unterminated_string_does_not_hide_the_next_rule() -> None:
-    src = (
-        'rule a\n  match "said\n  yield A()\n\n'
-        "rule b\n  match x:[is_titel]\n  yield B(x)\n"
-    )
+    src = 'rule a\n  match "said\n  yield A()\n\nrule b\n  match x:[is_titel]\n  yield B(x)\n'
     parsed, diags = parse_file("x.ie", src)
     assert [(d.code, d.span.line if d.span else 0) for d in diags] == [("E0102", 2)]
     assert [getattr(d, "name", None) for d in parsed.decls] == ["b"]
@@ -273,7 +270,7 @@ def test_duplicate_across_files_names_both_places(tmp_path: Path) -> None:
     write_pack(
         tmp_path / "pack",
         {
-            "a.ie": 'let Cap = [is_title]\nrule a\n  match n:Cap\n  yield A(n)\n',
+            "a.ie": "let Cap = [is_title]\nrule a\n  match n:Cap\n  yield A(n)\n",
             "b.ie": "let Cap = [is_upper]\n",
         },
     )
@@ -319,9 +316,7 @@ def test_clause_given_twice_is_reported(tmp_path: Path) -> None:
     reason='BUG: W0101 is never emitted: "Mr" "." can never match "Mr." (one token)',
 )
 def test_literal_the_tokenizer_splits_differently_warns(tmp_path: Path) -> None:
-    out = check_text(
-        tmp_path, 'rule r\n  match "Mr" "." n:[is_title]\n  yield P(n)\n'
-    ).stdout
+    out = check_text(tmp_path, 'rule r\n  match "Mr" "." n:[is_title]\n  yield P(n)\n').stdout
     assert "warning[W0101]" in out
 
 
@@ -424,9 +419,7 @@ def test_unknown_regex_flag_is_reported(tmp_path: Path) -> None:
     assert "r.ie:2:9: error[E0305]" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: [prefix = \"Ab\"] can never match and nothing says so"
-)
+@pytest.mark.xfail(strict=True, reason='BUG: [prefix = "Ab"] can never match and nothing says so')
 def test_prefix_of_wrong_length_is_reported(tmp_path: Path) -> None:
     result = check_text(tmp_path, 'rule r\n  match [prefix = "Ab"] "x"\n  yield X()\n')
     assert "r.ie:2:10:" in result.stdout
@@ -462,3 +455,23 @@ def test_two_line_example_is_underlined_to_the_end_of_its_first_line(tmp_path: P
 def test_unused_capture_warning_points_at_the_capture() -> None:
     out = check_in(GOLDEN, "W0105_unused_capture.ie").stdout
     assert "W0105_unused_capture.ie:2:9: warning[W0105]" in out
+
+
+@pytest.mark.xfail(
+    strict=True, reason="BUG: an example naming a misspelt type or field gets no did-you-mean"
+)
+@pytest.mark.parametrize(
+    ("expect", "hint"),
+    [('Siad(name="Bob")', "did you mean `Said`?"), ('Said(nme="Bob")', "did you mean `name`?")],
+    ids=["type", "field"],
+)
+def test_example_with_misspelt_type_or_field_suggests_the_name(
+    tmp_path: Path, expect: str, hint: str
+) -> None:
+    src = (
+        'rule r\n  match name:[is_title] "said"\n  yield Said(name)\n'
+        f'  example "Bob said" -> {expect}\n'
+    )
+    out = check_text(tmp_path, src).stdout
+    assert "r.ie:4:" in out
+    assert hint in out
