@@ -122,6 +122,39 @@ def check_yield(rule: n.Rule, caps: set[str]) -> list[Diagnostic]:
     return diags
 
 
+def _capture_nodes(p: n.Pattern) -> list[n.Capture]:
+    return [node for node in walk(p) if isinstance(node, n.Capture)]
+
+
+def check_duplicate_captures(rule: n.Rule, pattern: n.Pattern) -> list[Diagnostic]:
+    """Two captures of one name that can both take part in a match (alternatives may share
+    a name: only one of them ever matches)."""
+    diags: list[Diagnostic] = []
+    for node in walk(pattern):
+        if not isinstance(node, n.Seq):
+            continue
+        first: dict[str, n.Capture] = {}
+        for item in node.items:
+            names: dict[str, n.Capture] = {}
+            for cap in _capture_nodes(item):
+                names.setdefault(cap.name, cap)
+            for name, cap in names.items():
+                if name in first:
+                    where = first[name].span
+                    diags.append(
+                        Diagnostic(
+                            "E0307",
+                            f"capture `{name}` is used twice in rule `{rule.name}`",
+                            cap.span,
+                            notes=(f"first used at {where.path}:{where.line}:{where.col}",),
+                            help="give each capture its own name",
+                        )
+                    )
+                else:
+                    first[name] = cap
+    return diags
+
+
 def check_bounds(rule: n.Rule, ir: IR) -> list[Diagnostic]:
     lo, _ = token_bounds(ir)
     if lo == 0:

@@ -86,6 +86,7 @@ PackArg = Annotated[
     typer.Argument(
         help="A rule pack: a folder of .ie files (with an optional pack.toml), or one .ie file.",
         show_default=False,
+        metavar="PACK",
     ),
 ]
 ErrorFormatOpt = Annotated[
@@ -122,7 +123,7 @@ def check(
     diags = [*comp.diagnostics, *extra]
     errors = [d for d in diags if d.is_error]
     warnings = [d for d in diags if not d.is_error]
-    if error_format == ErrorFormat.text and not errors:
+    if error_format == ErrorFormat.text and not errors and not (strict and warnings):
         p = comp.pack
         assert p is not None
         summary = (
@@ -139,7 +140,13 @@ def _output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    with open(path, "w", encoding="utf-8", newline="") as f:
+    try:
+        f = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot write {path}: {exc.strerror or exc}", param_hint="--output"
+        ) from exc
+    with f:
         yield f
 
 
@@ -152,6 +159,7 @@ def run(
             help="Text files, folders (searched recursively for --glob), .jsonl files "
             "(one JSON object a line), or - for standard input.",
             show_default=False,
+            metavar="INPUT...",
         ),
     ],
     format: Annotated[
@@ -175,11 +183,14 @@ def run(
         ),
     ] = OnError.fail,
     max_bytes: Annotated[
-        int, typer.Option(help="Skip (and report) documents larger than this many bytes.")
+        int,
+        typer.Option(min=1, help="Skip (and report) documents larger than this many bytes."),
     ] = DEFAULT_MAX_BYTES,
     timeout: Annotated[
         float,
-        typer.Option(help="Seconds one rule may spend on one document before it is failed."),
+        typer.Option(
+            min=0.001, help="Seconds one rule may spend on one document before it is failed."
+        ),
     ] = DEFAULT_TIMEOUT,
     planner: Annotated[
         bool,
@@ -218,6 +229,8 @@ def run(
 
       cat article.txt | ie run rules/news - --format csv -o out.csv
     """
+    if not glob.strip():
+        raise typer.BadParameter("give a file pattern such as '*.txt'", param_hint="--glob")
     comp = compile_cached(pack)
     if comp.pack is None:
         _report(comp, error_format, sys.stderr)
@@ -257,7 +270,8 @@ def run(
 def profile(
     pack: PackArg,
     inputs: Annotated[
-        list[str], typer.Argument(help="Documents, as for `ie run`.", show_default=False)
+        list[str],
+        typer.Argument(help="Documents, as for `ie run`.", show_default=False, metavar="INPUT..."),
     ],
     glob: Annotated[str, typer.Option(help="Which files to read in folders.")] = "*.txt",
     text_key: Annotated[str, typer.Option(help="JSONL key that holds the text.")] = "text",
@@ -360,6 +374,7 @@ def test(
         typer.Argument(
             help="Test documents, read as `ie run` reads them; used only when the pack has "
             "no test documents of its own (pack.toml `tests`, or a tests/ folder).",
+            metavar="DOCS",
             show_default=False,
         ),
     ] = None,
@@ -378,13 +393,13 @@ def test(
 
       ie test rules/news seeds/              (compare)
 
-      ie test rules/news seeds/ --update     (accept the records as they are now)
+      ie test rules/news seeds/ --update     (accept the records as they are)
     """
     try:
         from ie.testing import render_report, run_pack_tests
     except ModuleNotFoundError as exc:
-        print(f"ie test needs pytest and syrupy ({exc.name} is missing): "
-              "pip install 'ie[test]'", file=sys.stderr)
+        need = "ie test needs pytest and syrupy: pip install 'ie[test]'"
+        print(f"{need} ({exc.name} is missing)", file=sys.stderr)
         raise typer.Exit(1) from None
     result = run_pack_tests(pack, docs or [], update=update)
     print(render_report(result), end="")

@@ -27,6 +27,7 @@ from ie import nodes as n
 from ie.checks import (
     captures_of,
     check_bounds,
+    check_duplicate_captures,
     check_rule_shape,
     check_yield,
     strata,
@@ -72,7 +73,8 @@ def _display(path: Path) -> str:
 def pack_files(pack: Path) -> list[Path]:
     if pack.is_file():
         return [pack]
-    return sorted(pack.rglob("*.ie"), key=lambda p: p.relative_to(pack).as_posix())
+    found = (p for p in pack.rglob("*.ie") if p.is_file())
+    return sorted(found, key=lambda p: p.relative_to(pack).as_posix())
 
 
 def load(pack: Path) -> tuple[dict[str, object], dict[str, str], list[Diagnostic]]:
@@ -275,6 +277,9 @@ def parse_with_imports(
 
 def chars_source(chars: n.Chars) -> str:
     """A character rule's regex with its flags inline (`regex` V0, like `re`)."""
+    unknown = sorted(set(chars.flags) - set("imsx"))
+    if unknown:
+        raise regex.error(f"unknown flag {''.join(unknown)!r} after the closing /; flags: i m s x")
     inline = "".join(f for f in chars.flags if f in "imsx")
     return f"(?{inline}){chars.pattern}" if inline else chars.pattern
 
@@ -341,8 +346,8 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         errs = check_rule_shape(rule)
         diags.extend(errs)
         if rule.chars is not None and rule.match is None and rule.like is None:
-            source = chars_source(rule.chars)
             try:
+                source = chars_source(rule.chars)
                 groups = set(regex.compile(source).groupindex)
             except regex.error as exc:
                 diags.append(
@@ -358,6 +363,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
             diags.extend(errs)
         if pattern is None:
             continue
+        diags.extend(check_duplicate_captures(rule, pattern))
         lowerer = Lowerer(sym, tok, views)
         ir = lowerer.lower(pattern)
         diags.extend(lowerer.diags)
@@ -380,10 +386,12 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
     for index, rule in enumerate(r for r in sym.rules if r.name in irs or r.name in char_rules):
         assert rule.yield_ is not None
         examples = tuple(
-            ExampleSpec(e.text, e.type, e.fields, e.span.line, e.span.col, e.span.end_col)
+            ExampleSpec(
+                e.text, e.type, e.fields, e.span.line, e.span.col, e.span.end_line, e.span.end_col
+            )
             for e in rule.examples
         ) + tuple(
-            ExampleSpec(c.text, None, (), c.span.line, c.span.col, c.span.end_col)
+            ExampleSpec(c.text, None, (), c.span.line, c.span.col, c.span.end_line, c.span.end_col)
             for c in rule.counters
         )
         common: dict[str, Any] = {

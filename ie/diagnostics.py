@@ -161,19 +161,20 @@ def render(d: Diagnostic, sources: Mapping[str, str], *, color: bool = False) ->
     lines = [paint("bold", where) + paint(d.severity, f"{d.severity}[{d.code}]") + f": {d.message}"]
     source = sources.get(d.span.path) if d.span is not None else None
     if d.span is not None and source is not None:
-        src_lines = source.splitlines() or [""]
+        # split on \n only: spans count lines that way (not U+2028 and friends)
+        src_lines = source.split("\n")
         if 1 <= d.span.line <= len(src_lines):
-            text = src_lines[d.span.line - 1].expandtabs(4)
+            raw = src_lines[d.span.line - 1].rstrip("\r")
+            end_col = d.span.end_col if d.span.end_line == d.span.line else len(raw) + 1
+            # expand tabs the same way in the line and in the caret's indent
+            before = raw[: d.span.col - 1].expandtabs(4)
+            under = raw[: max(d.span.col - 1, end_col - 1)].expandtabs(4)
+            text = raw.expandtabs(4)
             gutter = f"{d.span.line:>4} | "
             lines.append(paint("blue", gutter) + text)
-            width = (
-                d.span.end_col - d.span.col
-                if d.span.end_line == d.span.line
-                else len(text) - d.span.col + 1
-            )
-            width = max(1, width)
+            width = max(1, len(under) - len(before))
             pad = " " * (len(gutter) - 2) + paint("blue", "| ")
-            lines.append(pad + " " * (d.span.col - 1) + paint(d.severity, "^" * width))
+            lines.append(pad + " " * len(before) + paint(d.severity, "^" * width))
     for note in d.notes:
         lines.append(f"     = note: {note}")
     if d.help:

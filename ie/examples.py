@@ -26,7 +26,7 @@ def _expected(spec: ExampleSpec) -> str:
 
 
 def _span(rule: CompiledRule, spec: ExampleSpec) -> Span:
-    return Span(rule.path, spec.line, spec.col, spec.line, spec.end_col, 0, 0)
+    return Span(rule.path, spec.line, spec.col, spec.end_line, spec.end_col, 0, 0)
 
 
 def _fits(record: Record, spec: ExampleSpec) -> bool:

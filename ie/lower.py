@@ -20,6 +20,7 @@ from ie.resolve import Symbols
 from ie.tokenizer import Tokenizer
 
 ANY = r"\x01[^\x06]*\x06"
+MAX_REPEAT = 10_000  # the largest {m,n} bound (and token length) a pattern may use
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
 
 # Words so frequent that a rule anchored on them is tried almost everywhere.
@@ -175,6 +176,7 @@ _FIELD = {
     "text": (r"\x01[^\x02]*\x02", r"\x03"),
     "shape": (r"\x01[^\x03]*\x03", r"\x04"),
 }
+_ATTRIBUTES = ("text", "lower", "shape", "prefix", "suffix", "length")
 _FIELD_START = {"lower": r"\x01", "text": r"\x02", "shape": r"\x03"}
 
 
@@ -210,6 +212,9 @@ def translate_user_regex(pattern: str, flags: str, attr: str) -> str:
     record's control characters (so a match cannot leave its field), and groups become
     non-capturing (our named groups carry captures).
     """
+    unknown = sorted(set(flags) - set("imsx"))
+    if unknown:
+        raise RegexError(f"unknown flag {''.join(unknown)!r} after the closing /; flags: i m s x")
     try:
         regex.compile(pattern, _flag_bits(flags))
     except regex.error as exc:
@@ -380,6 +385,16 @@ class Lowerer:
         if isinstance(p, n.Alt):
             return IAlt(tuple(self.lower(o, stack) for o in p.options))
         if isinstance(p, n.Repeat):
+            if max(p.min, p.max or 0) > MAX_REPEAT:
+                self.diags.append(
+                    Diagnostic(
+                        "E0306",
+                        f"repetition bound too large (at most {MAX_REPEAT} tokens)",
+                        p.span,
+                        help="a sentence is rarely longer than a few hundred tokens",
+                    )
+                )
+                return IRep(self.lower(p.item, stack), 0, 1, False)
             if p.max is not None and p.max < p.min:
                 self.diags.append(
                     Diagnostic(
@@ -424,9 +439,10 @@ class Lowerer:
         """A token test -> (regex for one token record, exact keys if the test implies one)."""
         if isinstance(t, n.TFlag):
             if t.attr not in FLAG_POSITION:
-                self._value_error(
-                    t, f"`{t.attr}` is not a yes/no attribute; compare it: [{t.attr} = ...]"
-                )
+                if t.attr in _ATTRIBUTES:  # unknown names were reported by `resolve`
+                    self._value_error(
+                        t, f"`{t.attr}` is not a yes/no attribute; compare it: [{t.attr} = ...]"
+                    )
                 return ANY, None
             return flag_is(t.attr), None
         if isinstance(t, n.TCompare):
@@ -483,6 +499,9 @@ class Lowerer:
             if not isinstance(v, int):
                 self._value_error(t, "length is compared with a number, like [length >= 3]")
                 return ANY, None
+            if not 0 <= v <= MAX_REPEAT:
+                self._value_error(t, f"length is compared with a number from 0 to {MAX_REPEAT}")
+                return ANY, None
             ranges = {
                 "=": f"{{{v}}}",
                 ">=": f"{{{v},}}",
@@ -509,14 +528,22 @@ class Lowerer:
             src = field_is(attr, regex.escape(value))
             keys = frozenset({("s", v)}) if attr == "shape" else frozenset({("w", v.lower())})
         elif attr == "prefix":
-            src = field_is("text", regex.escape(v) + r"[^\x03]*") if len(v) == 1 else "(?!)"
+            if len(v) != 1:
+                self._value_error(
+                    t, "prefix is the first character; for longer starts use [text ~ /^.../]"
+                )
+                return ANY, None
+            src = field_is("text", regex.escape(v) + r"[^\x03]*")
         else:  # suffix: the last three characters (the whole text when shorter)
+            if len(v) > 3:
+                self._value_error(
+                    t, "suffix is the last three characters; for longer ends use [text ~ /...$/]"
+                )
+                return ANY, None
             if len(v) == 3:
                 src = field_is("text", r"[^\x03]*" + regex.escape(v))
-            elif len(v) < 3:
-                src = field_is("text", regex.escape(v))
             else:
-                src = "(?!)"
+                src = field_is("text", regex.escape(v))
         if op == "!=":
             return f"(?!{src}){ANY}", None
         return src, keys

@@ -147,6 +147,7 @@ class _ToNodes(Transformer[Token, Any]):
         self.path = path
         self.lines = lines
         self.offset = offset
+        self.diags: list[Diagnostic] = []  # structural problems found while building
 
     def _span(self, meta: Meta | Token) -> Span:
         if isinstance(meta, Token):
@@ -207,7 +208,20 @@ class _ToNodes(Transformer[Token, Any]):
         examples: list[n.Example] = []
         counters: list[n.CounterExample] = []
         priority, scope = 0, "sentence"
+        seen: set[str] = set()
         for kind, value in clauses:
+            if kind in seen and kind not in ("example", "not"):
+                self.diags.append(
+                    Diagnostic(
+                        "E0311",
+                        f"rule `{name_tok}` has more than one `{kind}` clause",
+                        self._span(name_tok),
+                        help=f"keep one `{kind}`; use | inside one pattern for alternatives"
+                        if kind == "match"
+                        else f"keep one `{kind}`",
+                    )
+                )
+            seen.add(kind)
             if kind == "match":
                 match = value
             elif kind == "like":
@@ -445,8 +459,9 @@ def parse_file(path: str, source: str) -> tuple[n.File, list[Diagnostic]]:
     lines = _Lines(source)
     try:
         tree = _parser().parse(source)
-        decls = _ToNodes(path, lines, 0).transform(tree)
-        return n.File(path, source, tuple(decls)), []
+        builder = _ToNodes(path, lines, 0)
+        decls = builder.transform(tree)
+        return n.File(path, source, tuple(decls)), builder.diags
     except UnexpectedInput:
         pass
     except VisitError as exc:  # a bug in the transformer, not the user's: surface it
@@ -467,7 +482,9 @@ def parse_file(path: str, source: str) -> tuple[n.File, list[Diagnostic]]:
         except UnexpectedInput as exc:
             diags.append(_syntax_diagnostic(exc, path, source, lines, lo, chunk))
             continue
-        decls_out.extend(_ToNodes(path, lines, lo).transform(tree))
+        builder = _ToNodes(path, lines, lo)
+        decls_out.extend(builder.transform(tree))
+        diags.extend(builder.diags)
     return n.File(path, source, tuple(decls_out)), diags
 
 

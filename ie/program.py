@@ -63,6 +63,7 @@ class ExampleSpec:
     fields: tuple[tuple[str, str], ...]
     line: int
     col: int
+    end_line: int
     end_col: int
 
 

@@ -204,6 +204,18 @@ class PackSnapshotExtension(SingleFileSnapshotExtension):
             return data.encode("utf-8")
         return super().serialize(data, exclude=exclude, include=include, matcher=matcher)
 
+    def read_snapshot_data_from_location(
+        self, *, snapshot_location: str, snapshot_name: str, session_id: str
+    ) -> SerializableData | None:
+        data = super().read_snapshot_data_from_location(
+            snapshot_location=snapshot_location,
+            snapshot_name=snapshot_name,
+            session_id=session_id,
+        )
+        # A checkout that turned line ends into CRLF (git's autocrlf) still matches: a
+        # snapshot line never holds a raw "\r" (record text has it written as `\r`).
+        return data.replace(b"\r\n", b"\n") if isinstance(data, bytes) else data
+
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
         return str(Path(cls.snapshot_file).parent)
@@ -516,7 +528,13 @@ def _isolated_pytest() -> Iterator[None]:
         SnapshotCollectionStorage.snapshot_dirname = saved_dirname
 
 
-_PYTEST_ENV = ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+# the inner session also sets and then deletes PYTEST_CURRENT_TEST, which the outer one owns
+_PYTEST_ENV = (
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_CURRENT_TEST",
+)
 
 
 def _run_pytest(cases: list[_Case], update: bool) -> str:
@@ -674,9 +692,11 @@ def run_pack_tests(
         return run
     run.obsolete = [f"{shown_root}/{rel}" for rel in existing if rel.casefold() not in expected]
     if update and run.obsolete:
-        if unreadable:
+        if unreadable or run.problems:
+            # the documents that were not found may be the ones these snapshots belong to
             run.notes.append(
-                "obsolete snapshots were kept because some documents could not be read"
+                "obsolete snapshots were kept because some documents could not be read "
+                "or found (see above)"
             )
         else:
             for rel in existing:
@@ -845,6 +865,8 @@ def _document_block(doc: DocumentResult, update: bool) -> list[str]:
     if doc.status == "error":
         first, _, rest = doc.message.partition("\n")
         return [f"{head}: {first}", *(f"    {line}" for line in rest.splitlines())]
+    if not changes:
+        return [f"{head}: the snapshot file differs in layout only; --update rewrites it"]
     lines = [f"{head}: {_change_counts(changes)}"]
     moved = 0
     for change in changes:
@@ -867,7 +889,7 @@ _MOVED_SHOWN = 20  # moves follow any edit early in a document; the rest are cou
 
 def _change_counts(changes: Sequence[Change]) -> str:
     counts = {k: sum(c.kind == k for c in changes) for k in _KINDS}
-    return ", ".join(f"{_plural(n, 'record')} {k}" for k, n in counts.items() if n) or "no change"
+    return ", ".join(f"{_plural(n, 'record')} {k}" for k, n in counts.items() if n)
 
 
 def render_report(run: PackTestRun) -> str:
@@ -891,10 +913,10 @@ def render_report(run: PackTestRun) -> str:
     for path in run.obsolete:
         if path in run.removed:
             out.append(f"removed  {path}: obsolete (no test document has this id)")
-        elif not run.update:
+        else:
             out.append(
                 f"warning: obsolete snapshot {path}: no test document has this id "
-                "(--update removes it)"
+                + ("(kept)" if run.update else "(--update removes it)")
             )
     out.extend(f"error: {p}" for p in run.problems)
     out.extend(f"note: {n}" for n in run.notes)

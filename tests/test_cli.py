@@ -187,7 +187,6 @@ def test_check_warnings_exit_0_unless_strict(pack: Path) -> None:
     assert ie("check", "--strict", pack).exit_code == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: --strict with warnings exits 1 but prints 'ok ...'")
 def test_check_strict_failure_does_not_say_ok(pack: Path) -> None:
     (pack / "extra.ie").write_text("let Unused = [is_upper]\n", encoding="utf-8")
     result = ie("check", "--strict", pack)
@@ -212,7 +211,6 @@ def test_check_json_error_lines(pack: Path) -> None:
     assert obj["help"] == "did you mean `Person`?"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a folder named `*.ie` in a pack is read as a file")
 def test_folder_named_like_a_rule_file_is_ignored(pack: Path) -> None:
     (pack / "old.ie").mkdir()
     result = ie("check", pack)
@@ -276,28 +274,24 @@ def test_usage_line_names_arguments_plainly() -> None:
     assert "Usage: ie run [OPTIONS] PACK INPUTS..." in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: --max-bytes -1 is an internal error, not exit 2")
 def test_negative_max_bytes_is_a_usage_error(pack: Path, docs: Path) -> None:
     result = ie("run", pack, docs, "--max-bytes", "-1")
     assert result.exit_code == 2
     assert "--max-bytes" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: --glob '' is an internal error, not exit 2")
 def test_empty_glob_is_a_usage_error(pack: Path, docs: Path) -> None:
     result = ie("run", pack, docs, "--glob", "")
     assert result.exit_code == 2
     assert "--glob" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a negative --timeout is accepted silently")
 def test_negative_timeout_is_a_usage_error(pack: Path, docs: Path) -> None:
     result = ie("run", pack, docs, "--timeout", "-1")
     assert result.exit_code == 2
     assert "--timeout" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: -o into a missing folder is an internal error")
 def test_output_into_missing_folder_is_a_clear_error(
     pack: Path, docs: Path, tmp_path: Path
 ) -> None:

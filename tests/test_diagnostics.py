@@ -287,9 +287,6 @@ def check_text(tmp_path: Path, source: str, name: str = "r.ie") -> Result:
     return check_in(tmp_path, name)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: unknown flag [is_titel] also reports a misleading E0308"
-)
 def test_unknown_flag_reports_one_error(tmp_path: Path) -> None:
     out = check_text(tmp_path, 'rule r\n  match n:[is_titel] "said"\n  yield Said(n)\n').stdout
     assert "error[E0204]" in out and "did you mean `is_title`?" in out
@@ -297,7 +294,6 @@ def test_unknown_flag_reports_one_error(tmp_path: Path) -> None:
     assert "1 error found" in out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: E0307 (capture name used twice) is never emitted")
 def test_capture_used_twice_is_reported(tmp_path: Path) -> None:
     out = check_text(tmp_path, 'rule r\n  match n:"a" n:"b"\n  yield X(n)\n').stdout
     assert "r.ie:2:15: error[E0307]" in out
@@ -320,7 +316,6 @@ def test_literal_the_tokenizer_splits_differently_warns(tmp_path: Path) -> None:
     assert "warning[W0101]" in out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: caret is misplaced on a line indented with tabs")
 def test_caret_lines_up_under_the_name_on_tab_indented_lines(tmp_path: Path) -> None:
     src = 'rule r\n\tmatch\tw:@Persn "said"\n\tyield Said(w)\n'
     out = check_text(tmp_path, src).stdout
@@ -331,9 +326,6 @@ def test_caret_lines_up_under_the_name_on_tab_indented_lines(tmp_path: Path) -> 
     assert caret_line.count("^") == len("@Persn")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: U+2028 in a comment makes the renderer show the wrong line"
-)
 def test_line_separator_in_a_comment_keeps_the_shown_line_right(tmp_path: Path) -> None:
     src = '# note \u2028 here\nrule r\n  match w:@Persn "said"\n  yield Said(w)\n'
     out = check_text(tmp_path, src).stdout
@@ -398,9 +390,6 @@ def test_expected_list_uses_readable_names(tmp_path: Path, src: str) -> None:
         assert raw not in out
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: a huge repetition count crashes the compiler (regex.error)"
-)
 @pytest.mark.parametrize(
     "pattern",
     ['"a"{99999999999}', '"a" [length = 99999999999]'],
@@ -412,7 +401,6 @@ def test_huge_counts_are_diagnostics_not_crashes(tmp_path: Path, pattern: str) -
     assert "r.ie:2:" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an unknown regex flag (/abc/z) is silently ignored")
 def test_unknown_regex_flag_is_reported(tmp_path: Path) -> None:
     result = check_text(tmp_path, 'rule r\n  match /abc/z "x"\n  yield X()\n')
     assert result.exit_code == 1
@@ -435,9 +423,6 @@ def test_missing_lexicon_file_message_is_plain() -> None:
     assert str(GOLDEN) not in out
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: a two-line `example` is underlined to an arbitrary column"
-)
 def test_two_line_example_is_underlined_to_the_end_of_its_first_line(tmp_path: Path) -> None:
     src = (
         'rule r\n  match n:[is_title] "said"\n  yield Said(who=n)\n'

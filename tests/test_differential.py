@@ -2,7 +2,8 @@
 
 A pattern over the words a, b, c and `_` is rendered twice: as an ie rule, and as an `re`
 pattern over a string in which every token is its letter followed by a space ("a b a" ->
-"a b a "; the word `a` -> `(?:a )`, `_` -> `[abc] `). Both are run over the same random
+"a b a "; the word `a` -> `(?:a )`, `_` -> `[abc] `; the texts are one sentence, so the
+sentence anchors `^` `$` are the string's ends). Both are run over the same random
 texts; the ie records' token spans must equal `re.finditer`'s non-empty matches mapped to
 token indexes (each token is two characters). The engine drops empty matches and, like
 `re` since Python 3.7, may find a non-empty match where an empty one was found, so empty
@@ -68,6 +69,16 @@ patterns = st.recursive(leaves, _extend, max_leaves=8)
 texts = st.lists(st.sampled_from("abc"), max_size=12)
 
 
+def anchor_or_word(w: str) -> Pat:
+    # the texts are one sentence, so the sentence anchors are the string's ends
+    return Pat(w, w) if w in "^$" else word(w)
+
+
+with_anchors = st.recursive(
+    st.sampled_from(["a", "b", "c", "_", "^", "$"]).map(anchor_or_word), _extend, max_leaves=8
+)
+
+
 def _lookaround(inner: Pat, main: Pat, kind: str, behind: list[str]) -> Pat:
     if kind in ("(?<=", "(?<!"):
         # `re` needs fixed-width lookbehind: a plain sequence of one-token items
@@ -126,6 +137,12 @@ def test_lookaround_agrees_with_re(p: Pat, word_lists: list[list[str]]) -> None:
     check(p, word_lists)
 
 
+@settings(max_examples=100)
+@given(with_anchors, st.lists(texts, min_size=1, max_size=4))
+def test_sentence_anchors_agree_with_re(p: Pat, word_lists: list[list[str]]) -> None:
+    check(p, word_lists)
+
+
 # Hand-picked cases that once differ easily between a token matcher and `re`: empty
 # alternatives, lazy optionals that first match empty, nested quantifiers, wildcards.
 KNOWN = [
@@ -145,6 +162,10 @@ KNOWN = [
     ("(?<! a) b", "(?<!a )b "),
     ("(?<= a _) c", "(?<=a [abc] )c "),
     ("((a)?){2} b", "(?:(?:a )?){2}b "),
+    ("^ a", "^(?:a )"),
+    ("b $", "(?:b )$"),
+    ("(^ | b) a", "(?:^|b )(?:a )"),
+    ("((a)+ $)?? b", "(?:(?:a )+$)??(?:b )"),
 ]
 
 KNOWN_TEXTS = [

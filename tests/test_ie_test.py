@@ -31,7 +31,8 @@ from ie.testing import (
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "000_bb0def335cd299fa"
 SNAP = Path("news/__snapshots__") / f"{SEED}.snap"
-IE = Path(sys.executable).with_name("ie")
+IE = Path(sys.executable).with_name("ie")  # the console script installed with the package
+IE_CMD = [str(IE)] if IE.exists() else [sys.executable, "-c", "from ie.cli import main; main()"]
 
 
 @pytest.fixture
@@ -117,8 +118,12 @@ def test_added_removed_and_moved_records_are_told_apart(work: Path) -> None:
 
     code, out = ie_test("news", "seeds/")
     assert code == 1
-    assert re.search(r'\n    - Person 522-536 "Khalifa Haftar" .*\[titled_person people\.ie:\d+\]', out)
-    assert re.search(r'\n    \+ Person \d+-\d+ "Giorgia Meloni" .*\[titled_person people\.ie:\d+\]', out)
+    assert re.search(
+        r'\n    - Person 522-536 "Khalifa Haftar" .*\[titled_person people\.ie:\d+\]', out
+    )
+    assert re.search(
+        r'\n    \+ Person \d+-\d+ "Giorgia Meloni" .*\[titled_person people\.ie:\d+\]', out
+    )
     assert re.search(r'\n    ~ Person 1287-1302 -> 1273-1288 "Fayez al-Sarraj" ', out)
     assert "records: 1 added, 1 removed, 6 moved" in out
 
@@ -128,7 +133,9 @@ def test_a_failing_example_fails_at_its_position(work: Path) -> None:
     replace_in(work / "news" / "people.ie", 'name="Dmitri Peskov"', 'name="Dmitri Peskova"')
     code, out = ie_test("news", "seeds/")
     assert code == 1
-    assert re.search(r"news/people\.ie:\d+:\d+: error\[E0401\]: example of rule `spokesperson_named`", out)
+    assert re.search(
+        r"news/people\.ie:\d+:\d+: error\[E0401\]: example of rule `spokesperson_named`", out
+    )
     assert re.search(r"news 0\.1\.0: \d+ examples, 1 failed \(above\)", out)
     assert "1 document: 1 passed" in out
     assert out.rstrip().endswith("FAILED: news: 1 example")
@@ -140,6 +147,16 @@ def test_a_pack_with_errors_is_reported_not_tested(work: Path) -> None:
     assert code == 1
     assert "news/broken.ie:" in out and "error[" in out
     assert "the pack has errors; nothing was tested" in out
+
+
+def test_without_the_test_extra_the_command_says_what_to_install(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(sys.modules, "ie.testing")
+    monkeypatch.setitem(sys.modules, "syrupy", None)  # as if syrupy were not installed
+    code, out = ie_test("news", "seeds/")
+    assert code == 1
+    assert "ie test needs pytest and syrupy: pip install 'ie[test]' (syrupy is missing)" in out
 
 
 # ---- snapshots are the same bytes everywhere ------------------------------------------------
@@ -166,7 +183,7 @@ def test_obsolete_snapshots_warn_and_are_removed_only_with_update(work: Path) ->
     ie_test("news", "seeds/", "--update")
     old = work / "news" / "__snapshots__" / "sub" / "gone.snap"
     old.parent.mkdir()
-    old.write_text("Person 1-2 \"x\" [r a.ie:1]\n", encoding="utf-8")
+    old.write_text('Person 1-2 "x" [r a.ie:1]\n', encoding="utf-8")
 
     code, out = ie_test("news", "seeds/")
     assert code == 0, out
@@ -193,6 +210,7 @@ def test_unreadable_documents_fail_and_keep_every_snapshot(work: Path) -> None:
     assert code == 1
     assert "ERROR   bad  (seeds/bad.txt): error[D001]: not valid UTF-8" in out
     assert "obsolete snapshots were kept because some documents could not be read" in out
+    assert "warning: obsolete snapshot news/__snapshots__/gone.snap: no test document has" in out
     assert (work / "news" / "__snapshots__" / "gone.snap").exists()
     assert (work / "news" / "__snapshots__" / "bad.snap").exists()
 
@@ -247,12 +265,18 @@ def test_no_documents_checks_examples_but_never_forgets_snapshots(work: Path) ->
     assert (work / SNAP).exists()
 
 
-def test_running_inside_pytest_leaves_the_outer_syrupy_session_alone(work: Path) -> None:
-    before = syrupy._syrupy
+def test_the_inner_pytest_run_is_isolated_both_ways(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a user's pytest options must not change what `ie test` runs ...
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--no-such-option -k nothing")
+    env = dict(os.environ)
+    session = syrupy._syrupy
     run = run_pack_tests("news", ["seeds/"], update=True)
     assert run.ok and [d.status for d in run.documents] == ["written"]
-    assert syrupy._syrupy is before
-    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ or os.environ.get("CI") is not None
+    # ... and `ie test` must not change the pytest session it runs in (this one)
+    assert syrupy._syrupy is session
+    assert dict(os.environ) == env
 
 
 # ---- the snapshot format ------------------------------------------------------------------
@@ -341,7 +365,7 @@ def _env() -> dict[str, str]:
 def test_the_installed_command(work: Path) -> None:
     def ie(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(IE), "test", *args], capture_output=True, text=True, env=_env(), timeout=60
+            [*IE_CMD, "test", *args], capture_output=True, text=True, env=_env(), timeout=60
         )
 
     first = ie("news", "seeds/")

@@ -274,7 +274,13 @@ ANCHORS = [
     ("unbounded-after-plus", '[is_title]+ "said"', {("w", "said")}, 1, None),
     ("unbounded-after-star", '_* "said"', {("w", "said")}, 0, None),
     ("optional-literal-skipped", '"Kremlin"? "said"', {("w", "said")}, 0, 1),
-    ("alternation-of-anchors", '("said" | "told") [is_title]', {("w", "said"), ("w", "told")}, 0, 0),
+    (
+        "alternation-of-anchors",
+        '("said" | "told") [is_title]',
+        {("w", "said"), ("w", "told")},
+        0,
+        0,
+    ),
     (
         "alternation-of-sequences",
         '("spokesman" | _ "envoy") "said"',
@@ -324,7 +330,7 @@ def test_no_literal_no_anchor(pattern: str) -> None:
 
 def test_rule_reading_records_anchors_on_the_type() -> None:
     pack = compile_text(
-        'rule p match [is_title] [is_title] yield Person()\nrule q match _? Person yield Q()\n'
+        "rule p match [is_title] [is_title] yield Person()\nrule q match _? Person yield Q()\n"
     )
     assert pack.rule("p").anchor is None  # type: ignore[union-attr]
     anchor = pack.rule("q").anchor  # type: ignore[union-attr]
