@@ -201,6 +201,40 @@ def choose(run: Pass, idx: Sequence[int], corpus: Corpus, cfg: Config) -> list[i
     return chosen
 
 
+Item = tuple[str, Pass, Sequence[int], bool]  # label, pass, documents, fixed (no subset)
+
+
+def measure_group(items: Sequence[Item], corpus: Corpus, cfg: Config) -> list[Timing]:
+    """Time several configurations with their passes interleaved (A B C, A B C, ...), so
+    that a change in the machine's load hits all of them alike and their ratios hold.
+
+    Each gets its documents (`idx`, or a subset of it chosen by `choose`), one warm-up
+    pass, then the same number of timed passes (3-7, within `budget_s` per configuration).
+    """
+    chosen = [list(idx) if fixed else choose(run, idx, corpus, cfg) for _, run, idx, fixed in items]
+    warm = 0.0
+    for (_, run, _, _), ch in zip(items, chosen, strict=True):
+        gc.collect()
+        t0 = time.perf_counter()
+        run(ch)
+        warm += time.perf_counter() - t0
+    n = round(cfg.budget_s * len(items) / max(warm, 1e-3))
+    n = max(cfg.min_passes, min(cfg.max_passes, n))
+    times: list[list[float]] = [[] for _ in items]
+    for _ in range(n):
+        for j, ((_, run, _, _), ch) in enumerate(zip(items, chosen, strict=True)):
+            gc.collect()
+            t0 = time.perf_counter()
+            run(ch)
+            times[j].append(time.perf_counter() - t0)
+    out = []
+    for (label, _, _, _), ch, ts in zip(items, chosen, times, strict=True):
+        t = Timing(label, len(ch), corpus.count(ch), ts)
+        log(f"  {label}: {t.tps / 1000:,.0f} k tok/s ({t.docs} docs, {n} passes)")
+        out.append(t)
+    return out
+
+
 def measure(
     label: str,
     run: Pass,
@@ -211,21 +245,7 @@ def measure(
     fixed: bool = False,
 ) -> Timing:
     """Warm up, then time `run` over `idx` (or a subset of it chosen by `choose`)."""
-    chosen = list(idx) if fixed else choose(run, idx, corpus, cfg)
-    gc.collect()
-    t0 = time.perf_counter()
-    run(chosen)  # warm-up
-    warm = time.perf_counter() - t0
-    n = max(cfg.min_passes, min(cfg.max_passes, round(cfg.budget_s / max(warm, 1e-3))))
-    times = []
-    for _ in range(n):
-        gc.collect()
-        t0 = time.perf_counter()
-        run(chosen)
-        times.append(time.perf_counter() - t0)
-    t = Timing(label, len(chosen), corpus.count(chosen), times)
-    log(f"  {label}: {t.tps / 1000:,.0f} k tok/s ({t.docs} docs, {n} passes)")
-    return t
+    return measure_group([(label, run, idx, fixed)], corpus, cfg)[0]
 
 
 # ---- pipelines ---------------------------------------------------------------------------
@@ -422,13 +442,19 @@ class Bench:
                 tokenize(c.texts[i])
             return None
 
-        t_ours = measure("ie tokenize (offsets, sentences)", ours, odd, c, cfg, fixed=True)
-        self.rows["tokenizer"] = [t_ours.to_json()]
         if self.spacy is None:
+            t_ours = measure("ie tokenize (offsets, sentences)", ours, odd, c, cfg, fixed=True)
+            self.rows["tokenizer"] = [t_ours.to_json()]
             self.results["G1"] = not_built("G1", "spaCy not installed")
             return
-        times = []
-        for _ in range(max(cfg.min_passes, 5 if not cfg.quick else 3)):
+        ours(odd)  # warm-up
+        times: list[float] = []
+        sp_times: list[float] = []
+        for _ in range(5 if not cfg.quick else 3):  # ie and spaCy passes alternate
+            gc.collect()
+            t0 = time.perf_counter()
+            ours(odd)
+            times.append(time.perf_counter() - t0)
             nlp = self.spacy.blank("en")
             tok = nlp.tokenizer
             for i in even:  # warm spaCy's cache on other documents of the same corpus
@@ -437,10 +463,16 @@ class Bench:
             t0 = time.perf_counter()
             for i in odd:
                 tok(c.texts[i])
-            times.append(time.perf_counter() - t0)
+            sp_times.append(time.perf_counter() - t0)
+        t_ours = Timing("ie tokenize (offsets, sentences)", len(odd), c.count(odd), times)
         t_sp = Timing(
-            "spaCy blank('en') tokenizer (cache warmed on even docs)", len(odd), c.count(odd), times
+            "spaCy blank('en') tokenizer (cache warmed on even docs)",
+            len(odd),
+            c.count(odd),
+            sp_times,
         )
+        self.rows["tokenizer"] = [t_ours.to_json()]
+        log(f"  {t_ours.label}: {t_ours.tps / 1000:,.0f} k tok/s")
         log(f"  {t_sp.label}: {t_sp.tps / 1000:,.0f} k tok/s")
         self.rows["tokenizer"].append(t_sp.to_json())
         v = t_ours.tps / t_sp.tps
@@ -456,21 +488,28 @@ class Bench:
     def throughput(self) -> None:
         log("G2/G3/G4 throughput, whole pipeline in process")
         c, cfg = self.corpus, self.cfg
-        tok = measure("read + tokenize", read_tokenize(c), self.all, c, cfg)
-        self.t_tok = tok
-        rows: list[dict[str, Any]] = []
-        self.tp: dict[int, dict[str, Timing]] = {}
+        items: list[Item] = [("read + tokenize", read_tokenize(c), self.all, False)]
+        keys: list[tuple[int, str]] = []
         for k, rs in self.sets.items():
-            got: dict[str, Timing] = {}
-            got["on"] = measure(f"ie {k} rules", ours_pipeline(rs.engine, c), self.all, c, cfg)
-            got["off"] = measure(
-                f"ie {k} rules, planner off", ours_pipeline(rs.engine_off, c), self.all, c, cfg
+            items.append((f"ie {k} rules", ours_pipeline(rs.engine, c), self.all, False))
+            keys.append((k, "on"))
+            items.append(
+                (f"ie {k} rules, planner off", ours_pipeline(rs.engine_off, c), self.all, False)
             )
+            keys.append((k, "off"))
             if rs.matcher is not None:
-                got["spacy"] = measure(
-                    f"spaCy {k} rules", spacy_pipeline(self.nlp, rs.matcher, c), self.all, c, cfg
+                items.append(
+                    (f"spaCy {k} rules", spacy_pipeline(self.nlp, rs.matcher, c), self.all, False)
                 )
-            self.tp[k] = got
+                keys.append((k, "spacy"))
+        timings = measure_group(items, c, cfg)
+        tok = timings[0]
+        self.tp: dict[int, dict[str, Timing]] = defaultdict(dict)
+        for (k, name), t in zip(keys, timings[1:], strict=True):
+            self.tp[k][name] = t
+        rows: list[dict[str, Any]] = []
+        for k, got in self.tp.items():
+            rs = self.sets[k]
             row: dict[str, Any] = {
                 "rules": k,
                 "compile_s": round(rs.compile_s, 3),
@@ -533,18 +572,17 @@ class Bench:
             rs = self.sets[k]
             idx = choose(ours_pipeline(rs.engine, c), self.all, c, cfg)
             # the same documents for every stage
-            parts = {
-                "read": measure(f"stages {k}: read", read_only(c), idx, c, cfg, fixed=True),
-                "tokenize": measure(
-                    f"stages {k}: +tokenize", read_tokenize(c), idx, c, cfg, fixed=True
-                ),
-                "match": measure(
-                    f"stages {k}: +match", ours_match_only(rs.engine, c), idx, c, cfg, fixed=True
-                ),
-                "all": measure(
-                    f"stages {k}: +serialise", ours_pipeline(rs.engine, c), idx, c, cfg, fixed=True
-                ),
-            }
+            timed = measure_group(
+                [
+                    (f"stages {k}: read", read_only(c), idx, True),
+                    (f"stages {k}: +tokenize", read_tokenize(c), idx, True),
+                    (f"stages {k}: +match", ours_match_only(rs.engine, c), idx, True),
+                    (f"stages {k}: +serialise", ours_pipeline(rs.engine, c), idx, True),
+                ],
+                c,
+                cfg,
+            )
+            parts = dict(zip(("read", "tokenize", "match", "all"), timed, strict=True))
             total = parts["all"].median
             prev = 0.0
             row: dict[str, Any] = {"rules": k, "docs": len(idx), "total_s": round(total, 4)}
@@ -698,11 +736,13 @@ class Bench:
         gc.collect()
         gc.freeze()
         idx = choose(ours_pipeline(engine, c), self.all, c, cfg)
-        with_lex = measure(
-            f"ie {base_k} rules + lexicon", ours_pipeline(engine, c), idx, c, cfg, fixed=True
-        )
-        without = measure(
-            f"ie {base_k} rules", ours_pipeline(base.engine, c), idx, c, cfg, fixed=True
+        with_lex, without = measure_group(
+            [
+                (f"ie {base_k} rules + lexicon", ours_pipeline(engine, c), idx, True),
+                (f"ie {base_k} rules", ours_pipeline(base.engine, c), idx, True),
+            ],
+            c,
+            cfg,
         )
         hits = sum(
             1

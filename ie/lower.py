@@ -29,8 +29,9 @@ COMMON = frozenset(
     his her their he she they we i you this that these those not no but if than then so
     said says say told has have had will would can could may might do does did who which
     what when where while about after before over into out up more most also new one two
-    year years mr mrs ms""".split()  # noqa: SIM905
-) | frozenset(".,;:!?'\"“”‘’()[]-–—/%$&'s")
+    year years mr mrs ms 's ' n't 're 've 'll 'd ’s . , ; : ! ? " “ ” ‘ ’ ( ) [ ] - – — /
+    % $ &""".split()  # noqa: SIM905
+)
 
 
 # ---- IR -----------------------------------------------------------------------------------
@@ -96,18 +97,27 @@ IR = Atom | SpanRef | Assert | ISeq | IAlt | IRep | ILook | ICap
 
 
 def token_span(label: str, group: str, reverse: bool = False) -> str:
-    """Regex for the tokens of item `label` number <group>: from its start tag to its end tag.
+    """Regex for the tokens of one item with tag `label`: from its start tag to its end tag.
 
-    The id is captured at the first tag the regex engine meets: the start tag when matching
-    forwards, the end tag inside a lookbehind (which `regex` matches right to left).
+    The item's id is captured from a start tag found lazily in the first token's tags, so
+    when several items start at one token each is tried in turn (longest first: tags are
+    written in that order). The end tag must carry the same id, on the same token or a
+    later one. Inside a lookbehind, which `regex` matches right to left, the id is captured
+    at the end tag instead, so the group is set before the back-reference is read.
     """
     lab = regex.escape(label)
-    first = rf"(?=\x01[^\x05]*\x05[^\x06]*\({lab}\.(?P<{group}>\d+);)"
-    last = rf"\x01[^\x05]*\x05[^\x06]*(?<=[\x05;]){lab}\.(?P={group})\);[^\x06]*\x06"
+    start_tag = rf"\x01[^\x05]*\x05[^\x06]*?\({lab}\.(?P{'=' if reverse else '<'}{group}"
+    start_tag += ");" if reverse else r">\d+);"
+    end_id = rf"(?P<{group}>\d+)" if reverse else rf"(?P={group})"
+    end_here = rf"[^\x06]*?(?<=[\x05;]){lab}\.{end_id}\);[^\x06]*\x06"
+    end_later = (
+        rf"[^\x06]*\x06(?:{ANY})*?\x01[^\x05]*\x05[^\x06]*?(?<=[\x05;]){lab}\.{end_id}\);"
+        rf"[^\x06]*\x06"
+    )
+    # longest item first: forwards, tags list longer items first; backwards, try later ends
     if reverse:
-        first = rf"(?=\x01[^\x05]*\x05[^\x06]*\({lab}\.(?P={group});)"
-        last = rf"\x01[^\x05]*\x05[^\x06]*(?<=[\x05;]){lab}\.(?P<{group}>\d+)\);[^\x06]*\x06"
-    return rf"{first}(?:{ANY})*?{last}"
+        return f"{start_tag}(?:{end_later}|{end_here})"
+    return f"{start_tag}(?:{end_here}|{end_later})"
 
 
 def emit(ir: IR, reverse: bool = False) -> str:
@@ -219,6 +229,8 @@ def translate_user_regex(pattern: str, flags: str, attr: str) -> str:
         regex.compile(pattern, _flag_bits(flags))
     except regex.error as exc:
         raise RegexError(str(exc)) from exc
+    if "x" in flags:
+        pattern, flags = _strip_verbose(pattern), flags.replace("x", "")
     start_c, end_c = _FIELD_START[attr], _FIELD[attr][1]
     out: list[str] = []
     i = 0
@@ -244,23 +256,17 @@ def translate_user_regex(pattern: str, flags: str, attr: str) -> str:
                 out.append(pattern[i : i + 2])
             i += 2
             continue
-        if in_class:
-            out.append(ch)
-            if ch == "]":
-                in_class = False
-            i += 1
-            continue
         if ch == "[":
-            in_class = True
-            if pattern.startswith("[^", i):
-                out.append(f"[^{_CONTROL}")
-                i += 2
-            else:
-                out.append("[")
-                i += 1
-            if i < len(pattern) and pattern[i] == "]":  # a leading ] is literal
-                out.append("]")
-                i += 1
+            # a whole class, kept as written but barred from the record's control characters
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":  # a leading ] is literal
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            out.append(f"(?:(?![{_CONTROL}]){pattern[i : j + 1]})")
+            i = j + 1
             continue
         if ch == ".":
             out.append(f"[^{_CONTROL}]")
@@ -287,6 +293,33 @@ def translate_user_regex(pattern: str, flags: str, attr: str) -> str:
     body = "".join(out)
     inline = "".join(f for f in flags if f in "imsx")
     return f"(?{inline}:{body})" if inline else f"(?:{body})"
+
+
+def _strip_verbose(pattern: str) -> str:
+    """Drop the whitespace and `# comments` that the x flag allows, outside classes."""
+    out: list[str] = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch.isspace():
+            i += 1
+            continue
+        elif ch == "#":
+            nl = pattern.find("\n", i)
+            i = len(pattern) if nl < 0 else nl
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _flag_bits(flags: str) -> int:
@@ -495,6 +528,8 @@ class Lowerer:
 
     def _compare(self, t: n.TCompare) -> tuple[str, frozenset[tuple[str, str]] | None]:
         attr, op, v = t.attr, t.op, t.value
+        if attr not in _ATTRIBUTES and attr not in FLAG_POSITION:
+            return ANY, None  # an unknown attribute: reported by `resolve`
         if attr == "length":
             if not isinstance(v, int):
                 self._value_error(t, "length is compared with a number, like [length >= 3]")

@@ -128,6 +128,8 @@ def _best(cands: list[Candidate]) -> Candidate | None:
 
 def plan(ir: IR) -> Anchor | None:
     """The rule's anchor, or None when no exact value is required (a full scan)."""
+    if token_bounds(ir)[0] == 0:
+        return None  # a rule that can match nothing has no token it must contain
     cands = _candidates(ir, 0, 0)
     first = ir.items[0] if isinstance(ir, ISeq) and ir.items else ir
     if isinstance(first, ILook) and first.kind == "(?<=":

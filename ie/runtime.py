@@ -249,9 +249,12 @@ class Engine:
                 offsets = enc.offsets
                 last = len(offsets) - 1
                 cur = 0
-                for a in hits:
+                h = 0
+                while h < len(hits):
+                    a = hits[h]
                     top = min(last, a - anchor.min_before)
                     if top < cur:
+                        h += 1
                         continue
                     if anchor.max_before is None:
                         lo = max(cur, _unit_start(doc, rule, a))
@@ -266,8 +269,10 @@ class Engine:
                             break
                     if found is None:
                         cur = top + 1  # every start up to `top` is tried or impossible
+                        h += 1
                         continue
                     matches.append(found)
+                    # the same anchor may serve further matches (it can lie before them)
                     cur = enc.token_at(found.end() - 1) + 1
             else:
                 for m in pat.finditer(s, timeout=self.timeout):

@@ -240,11 +240,6 @@ def test_reference_sees_records_after_policy(
     assert run(src, text) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with records of one type starting at the same token (policy all), a "
-    "reference commits to the shortest and never tries the others",
-)
 def test_reference_tries_every_record_at_a_start(run: Any) -> None:
     src = POLICY_PACK + "overlap Person all\n"
     # records "Bob Smith", "Bob" and "Smith" all exist; the leftmost match is at "Bob"

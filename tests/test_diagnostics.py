@@ -407,7 +407,6 @@ def test_unknown_regex_flag_is_reported(tmp_path: Path) -> None:
     assert "r.ie:2:9: error[E0305]" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: [prefix = "Ab"] can never match and nothing says so')
 def test_prefix_of_wrong_length_is_reported(tmp_path: Path) -> None:
     result = check_text(tmp_path, 'rule r\n  match [prefix = "Ab"] "x"\n  yield X()\n')
     assert "r.ie:2:10:" in result.stdout

@@ -233,10 +233,6 @@ def test_capture_name_reused_across_alternatives_is_fine(run: Any) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: [\\s\\S] in a token regex leaves the token: one `/.../` item can match two tokens",
-)
 def test_token_regex_class_cannot_leave_the_token(run: Any) -> None:
     # neither token holds "n", any character, "x"; but a class with \s\S in it can match
     # the control characters of the token-record string, so the regex runs on past the
@@ -244,11 +240,6 @@ def test_token_regex_class_cannot_leave_the_token(run: Any) -> None:
     assert run(rule(r"x:/n[\s\S]x/"), "an bn") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a `#` comment under flag x swallows the rest of the rule regex: "
-    "compile_pack crashes with a raw regex.error",
-)
 def test_token_regex_verbose_comment(run: Any) -> None:
     # either supported, or reported as a diagnostic; never a crash
     with contextlib.suppress(CompileError):
@@ -426,10 +417,6 @@ def test_lexicon_from_file(run: Any, tmp_path: Path) -> None:
     assert run(src, "From new York to Tripoli and Paris.") == xs("new York", "Tripoli")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a reference commits to one hit when two lexicon hits start at the same token",
-)
 def test_lexicon_entries_sharing_a_first_token(run: Any) -> None:
     # "New" and "New York" both start at "New"; only the longer one lets "city" follow
     src = rule('x:L "city"', head='lexicon L = "New" | "New York"\n')

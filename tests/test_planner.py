@@ -223,11 +223,6 @@ def test_random_packs_same_with_and_without_planner(src: str, texts: list[str]) 
         same_with_and_without_planner(pack, text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with a variable-width lookbehind anchor, starts after the first match in "
-    "the anchor's window are never tried",
-)
 @pytest.mark.parametrize(
     ("src", "text"),
     [
@@ -353,11 +348,6 @@ def test_plan_on_lowered_ir() -> None:
     assert behind is not None and (behind.min_before, behind.max_before) == (-2, -2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: lower.COMMON's punctuation part is a set of characters, so \"'s\" is "
-    "scored as a rare word and chosen as anchor",
-)
 def test_possessive_is_a_common_anchor() -> None:
     # "'s" follows most names in news text; "un" is rarer and should be the anchor
     assert set(anchor_of('"\'s" "un"').keys) == {("w", "un")}
