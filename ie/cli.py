@@ -407,6 +407,44 @@ def test(
         raise typer.Exit(1)
 
 
+@app.command()
+def new(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of the new pack; its last part is the pack's name.",
+            metavar="NAME",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Create a new rule pack that passes `ie check` and `ie test` straight away.
+
+    It holds pack.toml, a lexicon file, a rule with examples, a test document and its
+    snapshot: change the rules, run `ie test NAME`, and accept intended changes with
+    `ie test NAME --update`.
+
+    Example:  ie new rules/people
+    """
+    from ie.scaffold import ScaffoldError, create_pack
+    from ie.testing import render_report, run_pack_tests
+
+    try:
+        written = create_pack(path)
+    except (ScaffoldError, OSError) as exc:
+        print(f"error: cannot create the pack: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    result = run_pack_tests(path, [], update=True)
+    if not result.ok:  # pragma: no cover - the scaffold is tested to pass
+        print(render_report(result), end="", file=sys.stderr)
+        raise typer.Exit(1)
+    for f in written:
+        print(f"created {f.as_posix()}")
+    for snap in sorted((path / "__snapshots__").rglob("*.snap")):
+        print(f"created {snap.as_posix()}")
+    print(f"\nnext: edit {(path / 'rules.ie').as_posix()}, then run `ie test {path.as_posix()}`")
+
+
 def main() -> None:
     """Console entry point: never shows a traceback for a user's mistake."""
     try:
