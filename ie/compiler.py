@@ -17,6 +17,7 @@ import hashlib
 import os
 import tomllib
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ def _strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
-_PLAIN_PHRASE = regex.compile(r"[^\W_]+(?: [^\W_]+)*")
+_PLAIN_PHRASE = regex.compile(r"[^\W_]+(?: [^\W_]+)*")  # words of letters/digits, single spaces
 
 
 def lexicon_key(word: str, exact: bool, accents: bool) -> str:
@@ -163,26 +164,42 @@ def compile_lexicon(
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             rows.append(tuple(c.strip() for c in line.split("\t")))
-    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    keys_seen: dict[str, int] = {}
+    firsts: set[str] = set()
     kept: list[tuple[str, ...]] = []
+    max_tokens = 0
+    plain_ok = not lex.accents
     for row in rows:
         phrase = row[0]
-        # plain words split exactly as the tokenizer would: skip it (1M entries in seconds)
-        words = phrase.split(" ") if _PLAIN_PHRASE.fullmatch(phrase) else tokenizer(phrase).words
-        if not words:
-            continue
-        keys = [lexicon_key(w, lex.exact, lex.accents) for w in words]
-        index.setdefault(keys[0], []).append((tuple(keys[1:]), len(kept)))
+        if plain_ok and _PLAIN_PHRASE.fullmatch(phrase):
+            # plain words split exactly as the tokenizer would: skip it (1M entries in seconds)
+            key = phrase if lex.exact else phrase.lower()
+            first, count = key.partition(" ")[0], key.count(" ") + 1
+        else:
+            words = tokenizer(phrase).words
+            if not words:
+                continue
+            tokens = [lexicon_key(w, lex.exact, lex.accents) for w in words]
+            key, first, count = " ".join(tokens), tokens[0], len(tokens)
+        if key in keys_seen:
+            continue  # the first row of a phrase wins (its columns are the ones used)
+        keys_seen[key] = len(kept)
         kept.append(row)
+        firsts.add(first)
+        max_tokens = max(max_tokens, count)
     has_columns = any(len(r) > 1 for r in kept)
+    ordered = sorted(keys_seen)
     spec = LexiconSpec(
-        "@" + lex.name,
-        lex.name,
-        lex.exact,
-        lex.accents,
-        index,
-        len(kept),
-        tuple(kept) if has_columns else (),
+        label="@" + lex.name,
+        name=lex.name,
+        exact=lex.exact,
+        accents=lex.accents,
+        phrases="\n".join(ordered),
+        entries=array("I", (keys_seen[k] for k in ordered)).tobytes(),
+        firsts="\n".join(sorted(firsts)),
+        max_tokens=max_tokens,
+        size=len(kept),
+        columns=tuple(kept) if has_columns else (),
     )
     return spec, diags
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from ie.compiler import lexicon_key
 from ie.encode import Encoded, encode, token_pieces
-from ie.program import CompiledPack, CompiledRule, LexiconSpec, ValueSpec, ViewSpec
+from ie.program import CompiledPack, CompiledRule, ValueSpec, ViewSpec
 from ie.records import Field, Record, sort_records
 from ie.tokenizer import Doc, Tokenizer
 
@@ -128,12 +128,6 @@ class Engine:
                         shapes.add(value)
         self._words = frozenset(words)
         self._shapes = frozenset(shapes)
-        groups: dict[tuple[bool, bool], dict[str, list[tuple[int, tuple[str, ...], int]]]] = {}
-        for li, lex in enumerate(self.pack.lexicons):
-            merged = groups.setdefault((lex.exact, lex.accents), {})
-            for key, cands in lex.index.items():
-                merged.setdefault(key, []).extend((li, rest, e) for rest, e in cands)
-        self._lex_groups = [(ex, ac, idx) for (ex, ac), idx in groups.items()]
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._views = {}
         for v in self.pack.views:
@@ -189,25 +183,30 @@ class Engine:
     # ---- stages -----------------------------------------------------------------------
 
     def _lexicon_hits(self, doc: Doc, lowers: list[str]) -> dict[str, list[_Item]]:
-        """Every lexicon phrase in the document, in one hash-index pass per key kind."""
+        """Every lexicon phrase in the document: one set probe per token and lexicon, and
+        for the rare tokens that start some phrase, one hash probe per phrase length."""
         hits: dict[str, list[_Item]] = {}
-        lexicons: Sequence[LexiconSpec] = self.pack.lexicons
-        for exact, accents, index in self._lex_groups:
-            if accents:
-                keys = [lexicon_key(w, exact, accents) for w in doc.words]
+        n = len(lowers)
+        for lex in self.pack.lexicons:
+            if lex.accents:
+                keys = [lexicon_key(w, lex.exact, True) for w in doc.words]
             else:
-                keys = doc.words if exact else lowers
-            n = len(keys)
-            for i in [i for i, k in enumerate(keys) if k in index]:
-                for li, rest, entry in index[keys[i]]:
-                    end = i + 1 + len(rest)
-                    if rest and (end > n or tuple(keys[i + 1 : end]) != rest):
+                keys = doc.words if lex.exact else lowers
+            firsts = lex.first_keys()
+            found: list[_Item] = []
+            for i in [i for i, k in enumerate(keys) if k in firsts]:
+                last = min(n, i + lex.max_tokens)
+                for end in range(i + 1, last + 1):
+                    key = keys[i] if end == i + 1 else " ".join(keys[i:end])
+                    entry = lex.find(key)
+                    if entry is None:
                         continue
-                    if rest and doc.sentence_of(i) != doc.sentence_of(end - 1):
-                        continue
-                    hits.setdefault(lexicons[li].label, []).append(_Item(i, end, None, entry))
-        for lst in hits.values():
-            lst.sort(key=lambda it: (it.start, -it.end, it.entry))
+                    if end - i > 1 and doc.sentence_of(i) != doc.sentence_of(end - 1):
+                        break  # a phrase never runs across a sentence end
+                    found.append(_Item(i, end, None, entry))
+            if found:
+                found.sort(key=lambda it: (it.start, -it.end, it.entry))
+                hits[lex.label] = found
         return hits
 
     def _positions(self, doc: Doc, lowers: list[str]) -> dict[tuple[str, str], list[int]]:
