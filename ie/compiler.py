@@ -19,8 +19,9 @@ import tomllib
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import regex
 
@@ -133,75 +134,90 @@ def compile_lexicon(
     lex: n.Lexicon, pack_dir: Path, tokenizer: Tokenizer, deps: dict[str, str] | None = None
 ) -> tuple[LexiconSpec | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
-    rows: list[tuple[str, ...]] = []
+    rows: list[tuple[str, ...]]
     if lex.entries is not None:
         rows = [(e,) for e in lex.entries]
     else:
-        assert lex.path is not None
-        where = lex.path_span or lex.span
-        target = (pack_dir / lex.path).resolve()
-        if not target.is_relative_to(pack_dir.resolve()):
-            diags.append(
-                Diagnostic(
-                    "E0313",
-                    f"lexicon path {lex.path!r} leaves the pack's directory",
-                    where,
-                    help="lexicon files must live inside the pack (e.g. lexicons/names.txt)",
-                )
-            )
-            return None, diags
-        try:
-            data = target.read_bytes()
-            if deps is not None:
-                deps[str(target)] = hashlib.sha256(data).hexdigest()
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            diags.append(
-                Diagnostic("E0313", f"cannot read lexicon file {lex.path!r}: {exc}", where)
-            )
-            return None, diags
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            rows.append(tuple(c.strip() for c in line.split("\t")))
-    keys_seen: dict[str, int] = {}
-    firsts: set[str] = set()
-    kept: list[tuple[str, ...]] = []
-    max_tokens = 0
-    plain_ok = not lex.accents
-    for row in rows:
-        phrase = row[0]
-        if plain_ok and _PLAIN_PHRASE.fullmatch(phrase):
-            # plain words split exactly as the tokenizer would: skip it (1M entries in seconds)
-            key = phrase if lex.exact else phrase.lower()
-            first, count = key.partition(" ")[0], key.count(" ") + 1
+        text, errs = _read_lexicon_file(lex, pack_dir, deps)
+        if text is None:
+            return None, errs
+        lines = [ln.strip() for ln in text.split("\n")]
+        lines = [ln for ln in lines if ln and not ln.startswith("#")]
+        if "\t" in text:
+            rows = [tuple(c.strip() for c in ln.split("\t")) for ln in lines]
         else:
-            words = tokenizer(phrase).words
-            if not words:
-                continue
-            tokens = [lexicon_key(w, lex.exact, lex.accents) for w in words]
-            key, first, count = " ".join(tokens), tokens[0], len(tokens)
-        if key in keys_seen:
-            continue  # the first row of a phrase wins (its columns are the ones used)
-        keys_seen[key] = len(kept)
-        kept.append(row)
-        firsts.add(first)
-        max_tokens = max(max_tokens, count)
-    has_columns = any(len(r) > 1 for r in kept)
-    ordered = sorted(keys_seen)
+            rows = [(ln,) for ln in lines]
+    # Keys in bulk (C loops): plain phrases (words of letters and digits, single spaces)
+    # split exactly as the tokenizer would, so only the others are tokenized one by one.
+    phrases = [r[0] for r in rows]
+    keys: list[str | None] = [p if lex.exact else p.lower() for p in phrases]
+    plain = list(map(_PLAIN_PHRASE.fullmatch, keys)) if not lex.accents else [None] * len(keys)
+    for i, match in enumerate(plain):
+        if match is None:
+            words = tokenizer(phrases[i]).words
+            keys[i] = " ".join(lexicon_key(w, lex.exact, lex.accents) for w in words) or None
+    # the first row of a phrase wins: its columns are the ones rules read
+    first_row = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    first_row.pop(None, None)
+    kept_rows = sorted(first_row.values())  # entry number = position in this list
+    kept_keys = [cast(str, keys[r]) for r in kept_rows]
+    order = sorted(range(len(kept_keys)), key=kept_keys.__getitem__)
+    has_columns = any(len(rows[r]) > 1 for r in kept_rows)
     spec = LexiconSpec(
         label="@" + lex.name,
         name=lex.name,
         exact=lex.exact,
         accents=lex.accents,
-        phrases="\n".join(ordered),
-        entries=array("I", (keys_seen[k] for k in ordered)).tobytes(),
-        firsts="\n".join(sorted(firsts)),
-        max_tokens=max_tokens,
-        size=len(kept),
-        columns=tuple(kept) if has_columns else (),
+        phrases="\n".join(map(kept_keys.__getitem__, order)),
+        entries=array("I", order).tobytes(),
+        firsts="\n".join(sorted({k.partition(" ")[0] for k in kept_keys})),
+        max_tokens=max(map(str.count, kept_keys, repeat(" ")), default=-1) + 1,
+        size=len(kept_rows),
+        columns=tuple(rows[r] for r in kept_rows) if has_columns else (),
     )
     return spec, diags
+
+
+def _read_lexicon_file(
+    lex: n.Lexicon, pack_dir: Path, deps: dict[str, str] | None
+) -> tuple[str | None, list[Diagnostic]]:
+    """The text of a lexicon file inside the pack, or a positioned diagnostic."""
+    assert lex.path is not None
+    where = lex.path_span or lex.span
+    target = (pack_dir / lex.path).resolve()
+    if not target.is_relative_to(pack_dir.resolve()):
+        return None, [
+            Diagnostic(
+                "E0313",
+                f"lexicon path {lex.path!r} leaves the pack's directory",
+                where,
+                help="lexicon files must live inside the pack (e.g. lexicons/names.txt)",
+            )
+        ]
+    try:
+        data = target.read_bytes()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [
+            Diagnostic(
+                "E0313",
+                f"lexicon file {lex.path!r} is not valid UTF-8 (byte {exc.start})",
+                where,
+                help="save the file as UTF-8",
+            )
+        ]
+    except OSError as exc:
+        return None, [
+            Diagnostic(
+                "E0313",
+                f"cannot read lexicon file {lex.path!r}: {exc.strerror or exc}",
+                where,
+                help="the path is relative to the pack's folder",
+            )
+        ]
+    if deps is not None:
+        deps[str(target)] = hashlib.sha256(data).hexdigest()
+    return text, []
 
 
 def desugar_like(rule: n.Rule, tokenizer: Tokenizer) -> tuple[n.Pattern, list[Diagnostic]]:
