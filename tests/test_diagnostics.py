@@ -412,9 +412,6 @@ def test_prefix_of_wrong_length_is_reported(tmp_path: Path) -> None:
     assert "r.ie:2:10:" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: E0313 message shows an absolute path and a raw [Errno 2]"
-)
 def test_missing_lexicon_file_message_is_plain() -> None:
     out = check_in(GOLDEN, "E0313_lexicon_file.ie").stdout
     assert "error[E0313]" in out
