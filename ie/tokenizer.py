@@ -54,24 +54,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from typing import Any
 
 import regex
 
 # --- character classes (strings spliced into the patterns below) ---------------------------
 
-_SEP_CHARS = r"\s\p{Cc}\u200b\u2060\ufeff"
-# Soft hyphen and the zero-width (non-)joiners occur inside words (ZWNJ is part of Persian
-# spelling), so they are word characters rather than one-character tokens.
-_ALNUM = r"[\p{L}\p{M}\p{N}\u00ad\u200c\u200d]"
-_LINE_BREAK_CHARS = r"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_HYPHEN = r"[\-\u2010\u2011]"
-_APOS = r"['\u2019]"
-_CLITIC = r"(?i:s|re|ve|ll|d|m)"
+_W = r"[\p{L}\p{M}\p{N}]"
+_SEP = r"\s\p{Cc}\u200b\u2060\ufeff"
+# Inside a lookbehind: the character before this point cannot continue a word, so what
+# follows starts a token (an abbreviation or initialism is never the tail of a longer word).
+_TOKEN_START = r"(?<![\p{L}\p{M}\p{N}\-\u2010\u2011.'\u2019])"
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_EXOTIC_LINE_BREAKS = _LINE_BREAKS[1:]
 _OPENERS = "\"'\u201c\u2018\u201e\u201a\u00ab\u2039([{\u00bf\u00a1"
 _CLOSERS = "\"'\u201d\u2019\u00bb\u203a)]}"
-_TERMINATOR_CHARS = ".!?\u2026\u203c\u2047\u2048\u2049"
+_TERMINATORS = ".!?\u2026\u203c\u2047\u2048\u2049"
 
 #: Tokens that keep their final period (besides dotted initialisms and capital initials).
 ABBREVIATIONS: tuple[str, ...] = (
@@ -93,69 +92,107 @@ ABBREVIATIONS: tuple[str, ...] = (
     "etc.", "vs.", "v.", "cf.", "viz.", "al.", "ca.", "approx.", "est.",
 )  # fmt: skip
 
-_TLDS = (
-    "com|org|net|edu|gov|mil|int|info|biz|io|co|uk|us|eu|de|fr|ca|au|ru|cn|jp|ly|tv|ai|app|dev"
-)
+_TLDS = "com|org|net|edu|gov|mil|int|info|biz|io|co|uk|us|eu|de|fr|ca|au|ru|cn|jp|ly|tv|app"
 
 
-def _token_pattern(abbreviations: Iterable[str]) -> Any:
-    """Compile the token pattern, wrapped in one group so that `split` returns the tokens."""
-    abbrevs = sorted({a.rstrip(".") for a in abbreviations if a.rstrip(".")}, key=len)
-    abbrev_alt = "|".join(regex.escape(a) for a in reversed(abbrevs))
-    a = _ALNUM
-    domain = rf"{a}+(?:-+{a}+)*(?:\.{a}+(?:-+{a}+)*)+"
-    url_tail = rf"[^{_SEP_CHARS}<>\"'\u201c\u201d\u2018\u2019\u00ab\u00bb]"
-    url_end = rf"[^{_SEP_CHARS}<>\"'\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?)\]}}]"
+def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
+    """Compile the token pattern, wrapped in one group so that `split` returns the tokens.
+
+    Speed notes (the `regex` engine's cost is per node tried): a word is one run of word
+    characters, and everything that can extend it hangs off a single character class, so
+    a plain word followed by a space costs one failed class test. The branches behind that
+    class are mostly guarded by one-character lookbehinds. Abbreviations without an inner
+    period ("Mr.") are merged after splitting, which is far cheaper than a lookbehind
+    alternation after every sentence-final period.
+    """
+    a, sep, start = _W, _SEP, _TOKEN_START
+    quotes = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+    url_char = rf"[^{sep}<>{quotes}]"
+    url_last = rf"[^{sep}<>{quotes}.,;:!?)\]}}]"
+    url_body = rf"{url_char}*{url_last}"
+    label = rf"{a}+(?:-{a}+)*"
+    domain = rf"{label}(?:\.{label})+"
+    dotted = "".join(
+        rf"|(?<={start}{regex.escape(head)}\.){regex.escape(rest)}\."
+        for head, _, rest in (ab.rstrip(".").partition(".") for ab in dotted_abbreviations)
+    )
+    extension = (
+        r"[\-\u2010\u2011.,:/'\u2019@_+](?:"
+        # 1,000.50  10:30  1/2
+        rf"(?<=\p{{N}}[.,:/])\p{{N}}"
+        # after a period that is not followed by a separator
+        rf"|(?<=\.)(?=[^{sep}])(?:"
+        # U.S.  e.g.  a.m.
+        rf"\p{{L}}\p{{M}}*\.(?<={start}\p{{L}}\p{{M}}*\.\p{{L}}\p{{M}}*\.)(?:\p{{L}}\p{{M}}*\.)*"
+        rf"{dotted}"
+        rf"|(?:{label}\.)*(?:{_TLDS})(?!{a})(?:/{url_body})?"
+        rf"|(?<={start}(?i:www\d{{0,3}})\.){url_body}"
+        rf"|(?:{a}+[._+\-])*{a}+@{domain})"
+        # al-Sarraj  F-16 (but 2011-12 is split), ISO dates
+        rf"|(?<=[\-\u2010\u2011])(?:[\p{{L}}\p{{M}}]|(?<=[\p{{L}}\p{{M}}].)\p{{N}}"
+        rf"|(?<={start}\d{{4}}-)\d\d-\d\d(?!{a}))"
+        # O'Brien, but not Haftar's, they're, don't
+        rf"|(?<=['\u2019])(?!(?<=[nN].)[tT](?!{a}))(?!(?i:s|re|ve|ll|d|m)(?!{a}))\p{{L}}"
+        rf"|(?<=:)(?<={start}(?i:https?|ftp):)//{url_body}"
+        rf"|(?<=@){domain}"
+        rf"|(?<=[_+\-])(?:{a}+[._+\-])*{a}+@{domain}"
+        rf"){a}*"
+    )
     alternatives = [
-        # The common case first: a plain run of word characters that nothing can extend.
-        # The possessive run cannot backtrack, so any word followed by a character that
-        # might start a longer token falls through to the rules below.
-        rf"{a}++(?![\-\u2010\u2011'\u2019.@_+]|(?<=\p{{N}})[,:/]|://)",
-        # URLs and e-mail addresses
-        rf"(?i:https?://|ftp://|www\d{{0,3}}\.){url_tail}*{url_end}",
-        rf"{a}[\p{{L}}\p{{M}}\p{{N}}._+\-]*@{domain}",
-        rf"{a}+(?:-+{a}+)*(?:\.{a}+(?:-+{a}+)*)*\.(?:{_TLDS})(?!{a})(?:/{url_tail}*{url_end})?",
-        # initialisms (U.S., e.g.), abbreviations, capital initials
-        rf"\p{{L}}\p{{M}}*(?:\.\p{{L}}\p{{M}}*)++(?:\.(?!{a})|(?!{a}))",
-        rf"(?:{abbrev_alt})\.",
-        r"\p{Lu}\.",
-        # ISO dates; other digit-hyphen-digit sequences are ranges and scores
-        rf"\d{{4}}-\d\d-\d\d(?!{a})",
-        # the word before n't, then the clitics themselves
-        rf"{a}+?(?=[nN]{_APOS}[tT](?!{a}))",
-        rf"[nN]{_APOS}[tT](?!{a})",
-        rf"(?<={a}){_APOS}{_CLITIC}(?!{a})",
-        # words with internal hyphens, number separators and apostrophes
-        rf"{a}++(?:(?:{_HYPHEN}(?=[\p{{L}}\p{{M}}])|(?<!\p{{N}}){_HYPHEN}(?=\p{{N}})"
-        rf"|(?<=\p{{N}})[.,:/](?=\p{{N}})|{_APOS}(?!{_CLITIC}(?!{a}))(?=\p{{L}})){a}++)*",
-        r"\.{3,}|-{2,}",
-        rf"[^{_SEP_CHARS}]",
+        rf"{a}+(?:{extension})*",
+        # clitics; "'t" is re-cut into "n't" after splitting
+        rf"['\u2019](?<={a}.)(?i:s|re|ve|ll|d|m|t)(?!{a})",
+        r"\.\.\.+|--+",
+        rf"[^{sep}]",
     ]
     return regex.compile("(" + "|".join(alternatives) + ")")
 
 
-_DEFAULT_TOKEN_RE: Any = _token_pattern(ABBREVIATIONS)
+def _split_abbreviations(abbreviations: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Abbreviations without an inner period (merged after splitting) and those with one."""
+    plain: set[str] = set()
+    dotted: list[str] = []
+    for ab in abbreviations:
+        body = ab.rstrip(".")
+        if "." in body:
+            dotted.append(body + ".")
+        elif body:
+            plain.add(body)
+    return frozenset(plain), tuple(sorted(set(dotted), key=len, reverse=True))
 
-_LB = rf"(?>\r\n|[{_LINE_BREAK_CHARS}])"
-_NON_LB_SEP = rf"(?:(?![{_LINE_BREAK_CHARS}])[{_SEP_CHARS}])"
-_PARAGRAPH_BREAK_RE: Any = regex.compile(rf"{_LB}{_NON_LB_SEP}*{_LB}|\u2029")
-_LINE_BREAK_RE: Any = regex.compile(_LB)
-# Candidate sentence ends: the last character of a terminator-and-closers run, followed by
-# separators and a plausible sentence start. Candidates are confirmed on the tokens.
-_SENTENCE_END_RE: Any = regex.compile(
-    rf"[{regex.escape(_TERMINATOR_CHARS + _CLOSERS)}]"
-    rf"(?=[{_SEP_CHARS}]+(?:[\p{{Lu}}\p{{Lt}}\p{{Lo}}\p{{N}}]|[{regex.escape(_OPENERS)}]))"
+
+_DEFAULT_PLAIN, _DEFAULT_DOTTED = _split_abbreviations(ABBREVIATIONS)
+_DEFAULT_TOKEN_RE: Any = _token_pattern(_DEFAULT_DOTTED)
+
+_NON_LB_SEP = rf"(?:(?![{_LINE_BREAKS}])[{_SEP}])"
+_LB = rf"(?>\r\n|[{_LINE_BREAKS}])"
+# Blank lines. The first pattern is literal-led (fast); it is exact for text without the
+# rarer line breaks, which the second handles.
+_BLANK_LINE_LF_RE: Any = regex.compile(rf"\n{_NON_LB_SEP}*\n")
+_BLANK_LINE_RE: Any = regex.compile(rf"{_LB}{_NON_LB_SEP}*{_LB}|\u2029")
+_LINE_BREAK_RE: Any = regex.compile(rf"[{_LINE_BREAKS}]")
+_HEADLINE_RE: Any = regex.compile(
+    rf"[^{_LINE_BREAKS}]{{0,79}}(?:{_W}|[{regex.escape(_CLOSERS)}])"
+    rf"{_NON_LB_SEP}*{_LB}(?=[{_SEP}]*[{regex.escape(_OPENERS)}]*[\p{{Lu}}\p{{Lt}}])"
 )
-_HEADLINE_LINE_RE: Any = regex.compile(
-    rf"[^{_LINE_BREAK_CHARS}]{{0,79}}(?:{_ALNUM}|[{regex.escape(_CLOSERS)}])"
-    rf"{_NON_LB_SEP}*{_LB}(?=[{_SEP_CHARS}]*[{regex.escape(_OPENERS)}]*[\p{{Lu}}\p{{Lt}}])"
-)
-_TERMINATORS = frozenset(_TERMINATOR_CHARS)
-_CLOSER_TOKENS = frozenset(_CLOSERS)
+
+# A dot run of any length is an ellipsis token; longer than this it no longer ends sentences.
+_TERMINATOR_WORDS = frozenset([*_TERMINATORS, *("." * k for k in range(3, 33))])
+_AFTER_TERMINATOR = frozenset([*_TERMINATOR_WORDS, *_CLOSERS])
+_OPENER_SET = frozenset(_OPENERS)
+_NT_FORMS = ("'t", "\u2019t", "'T", "\u2019T")
 
 
-def _is_terminator(word: str) -> bool:
-    return word in _TERMINATORS or (len(word) >= 3 and word.count(".") == len(word))
+def _indexes(words: list[str], word: str) -> list[int]:
+    """All indexes of `word` in `words` (list.index scans in C)."""
+    out: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = words.index(word, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
 
 
 # --- lexemes ---------------------------------------------------------------------------------
@@ -305,8 +342,9 @@ class Doc:
         self.words = words
         self.sentences = sentences
         self.paragraphs = paragraphs
-        self._sent_starts = [a for a, _ in sentences]
-        self._para_starts = [a for a, _ in paragraphs]
+        # first token of each sentence / paragraph, for bisect; built on first use
+        self._sent_starts: list[int] | None = None
+        self._para_starts: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -321,12 +359,16 @@ class Doc:
         """Index of the sentence that contains token `i`."""
         if not 0 <= i < len(self.words):
             raise IndexError(f"token index {i} out of range")
+        if self._sent_starts is None:
+            self._sent_starts = [a for a, _ in self.sentences]
         return bisect_right(self._sent_starts, i) - 1
 
     def paragraph_of(self, i: int) -> int:
         """Index of the paragraph that contains token `i`."""
         if not 0 <= i < len(self.words):
             raise IndexError(f"token index {i} out of range")
+        if self._para_starts is None:
+            self._para_starts = [a for a, _ in self.paragraphs]
         return bisect_right(self._para_starts, i) - 1
 
     @property
@@ -354,20 +396,27 @@ def _ranges(cuts: Iterable[int], n: int) -> list[tuple[int, int]]:
 
 
 class Tokenizer:
-    """The default tokenizer (see the module docstring for its rules)."""
+    """The default tokenizer (see the module docstring for its rules).
+
+    `extra_abbreviations` adds tokens that keep their final period (``"Gen."``,
+    ``"Ph.D."``); they also never end a sentence.
+    """
 
     name: str = "default"
 
     def __init__(self, extra_abbreviations: Iterable[str] = ()) -> None:
         extra = tuple(extra_abbreviations)
-        self._token_re: Any = (
-            _token_pattern(ABBREVIATIONS + extra) if extra else _DEFAULT_TOKEN_RE
-        )
+        if extra:
+            self._plain, dotted = _split_abbreviations(ABBREVIATIONS + extra)
+            self._token_re: Any = _token_pattern(dotted)
+        else:
+            self._plain, self._token_re = _DEFAULT_PLAIN, _DEFAULT_TOKEN_RE
 
     def __call__(self, text: str) -> Doc:
         # split() with one capturing group alternates gap, token, gap, ..., gap; the gaps are
         # exactly the separators because the last alternative matches any other character.
-        parts: list[str] = self._token_re.split(text)
+        # concurrent=False: releasing the GIL around every match costs ~20% here.
+        parts: list[str] = self._token_re.split(text, concurrent=False)
         words = parts[1::2]
         n = len(words)
         if not n:
@@ -375,29 +424,112 @@ class Tokenizer:
         offsets = list(accumulate(map(len, parts)))
         starts = offsets[0:-1:2]
         ends = offsets[1::2]
+        n = _recut_nt(text, starts, ends, words)
+        terminators = list(compress(range(n), map(_TERMINATOR_WORDS.__contains__, words)))
+        if terminators:
+            n, terminators = self._merge_abbreviations(starts, ends, words, terminators)
 
-        para_cuts: set[int] = set()
-        for m in _PARAGRAPH_BREAK_RE.finditer(text, starts[0], ends[-1]):
-            para_cuts.add(bisect_left(starts, m.end()))
+        para_cuts = _paragraph_cuts(text, starts, ends)
         sent_cuts = set(para_cuts)
-
-        for m in _SENTENCE_END_RE.finditer(text, starts[0], ends[-1]):
-            k = bisect_left(ends, m.end())
-            j = k
-            while words[j] in _CLOSER_TOKENS and j > 0 and ends[j - 1] == starts[j]:
-                j -= 1
-            if _is_terminator(words[j]):
-                sent_cuts.add(k + 1)
-
-        paragraphs = _ranges(sorted(para_cuts), n)
-        for a, b in paragraphs:
-            m = _HEADLINE_LINE_RE.match(text, starts[a], ends[b - 1])
-            if m is not None:
-                cut = bisect_left(starts, m.end())
-                if a < cut < b:
-                    sent_cuts.add(cut)
-
+        last = n - 1
+        for i in terminators:
+            # the sentence takes the closing quotes and brackets glued to its end
+            while i < last and starts[i + 1] == ends[i] and words[i + 1] in _AFTER_TERMINATOR:
+                i += 1
+            if i < last and starts[i + 1] > ends[i]:
+                c = words[i + 1][0]
+                if c in _OPENER_SET or (c.isalnum() and not c.islower()):
+                    sent_cuts.add(i + 1)
+        paragraphs = _ranges(para_cuts, n)
+        _headline_cuts(text, starts, ends, paragraphs, sent_cuts)
         return Doc(text, starts, ends, words, _ranges(sorted(sent_cuts), n), paragraphs)
+
+    def _merge_abbreviations(
+        self, starts: list[int], ends: list[int], words: list[str], terminators: list[int]
+    ) -> tuple[int, list[int]]:
+        """Glue the period to a preceding abbreviation or capital initial ("Mr" "." -> "Mr.").
+
+        Returns the new token count and the terminator indexes that remain, renumbered.
+        """
+        plain = self._plain
+        merged: list[int] = []
+        for i in terminators:
+            if i and words[i] == "." and ends[i - 1] == starts[i]:
+                w = words[i - 1]
+                if w in plain or (len(w) == 1 and w.isupper()):
+                    merged.append(i)
+        if not merged:
+            return len(words), terminators
+        for i in reversed(merged):
+            words[i - 1] += "."
+            ends[i - 1] = ends[i]
+            del words[i], starts[i], ends[i]
+        gone = set(merged)
+        kept = [i - bisect_left(merged, i) for i in terminators if i not in gone]
+        return len(words), kept
+
+
+def _recut_nt(text: str, starts: list[int], ends: list[int], words: list[str]) -> int:
+    """Move the "n" of "don" "'t" into the clitic: "do" "n't". Returns the token count."""
+    found: list[int] = []
+    for form in _NT_FORMS:
+        if form in text:
+            found.extend(_indexes(words, form))
+    for k in sorted(found, reverse=True):
+        prev = words[k - 1]
+        if k == 0 or ends[k - 1] != starts[k] or prev[-1:] not in ("n", "N"):
+            continue
+        if len(prev) > 1:
+            words[k - 1] = prev[:-1]
+            ends[k - 1] -= 1
+            starts[k] -= 1
+            words[k] = prev[-1] + words[k]
+        else:
+            words[k - 1] = prev + words[k]
+            ends[k - 1] = ends[k]
+            del words[k], starts[k], ends[k]
+    return len(words)
+
+
+def _paragraph_cuts(text: str, starts: list[int], ends: list[int]) -> list[int]:
+    """Token indexes that start a paragraph after a blank line (sorted, 0 < cut < n)."""
+    first, last = starts[0], ends[-1]
+    exotic = any(c in text for c in _EXOTIC_LINE_BREAKS)
+    pattern = _BLANK_LINE_RE if exotic else _BLANK_LINE_LF_RE
+    cuts: list[int] = []
+    for m in pattern.finditer(text, first, last, concurrent=False):
+        cut = bisect_left(starts, m.end())
+        if not cuts or cut != cuts[-1]:
+            cuts.append(cut)
+    return cuts
+
+
+def _headline_cuts(
+    text: str,
+    starts: list[int],
+    ends: list[int],
+    paragraphs: list[tuple[int, int]],
+    cuts: set[int],
+) -> None:
+    """Add a sentence cut after a headline-like first line of a paragraph."""
+    exotic = any(c in text for c in _EXOTIC_LINE_BREAKS)
+    for a, b in paragraphs:
+        if b - a < 2:
+            continue
+        s, e = starts[a], ends[b - 1]
+        # cheap filter: most paragraphs have no line break at all, or a long first line
+        if exotic:
+            lb = _LINE_BREAK_RE.search(text, s, e)
+            nl = lb.start() if lb else -1
+        else:
+            nl = text.find("\n", s, e)
+        if nl < 0 or nl - s > 200:
+            continue
+        m = _HEADLINE_RE.match(text, s, e)
+        if m is not None:
+            cut = bisect_left(starts, m.end())
+            if a < cut < b:
+                cuts.add(cut)
 
 
 _DEFAULT = Tokenizer()

