@@ -107,9 +107,11 @@ def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
     """
     a, sep, start = _W, _SEP, _TOKEN_START
     quotes = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
-    url_char = rf"[^{sep}<>{quotes}]"
-    url_last = rf"[^{sep}<>{quotes}.,;:!?)\]}}]"
-    url_body = rf"{url_char}*{url_last}"
+    # URLs may contain balanced parentheses (wiki links); trailing punctuation is left out
+    url_char = rf"[^{sep}<>{quotes}()]"
+    url_last = rf"[^{sep}<>{quotes}().,;:!?\]}}]"
+    paren = rf"\({url_char}*\)"
+    url_body = rf"(?:{paren}|{url_char})*(?:{paren}|{url_last})"
     label = rf"{a}+(?:-{a}+)*"
     domain = rf"{label}(?:\.{label})+"
     dotted = "".join(
@@ -129,10 +131,10 @@ def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
         rf"|(?<={start}(?i:www\d{{0,3}})\.){url_body}"
         rf"|(?:{a}+[._+\-])*{a}+@{domain})"
         # al-Sarraj  F-16 (but 2011-12 is split), ISO dates
-        rf"|(?<=[\-\u2010\u2011])(?:[\p{{L}}\p{{M}}]|(?<=[\p{{L}}\p{{M}}].)\p{{N}}"
+        rf"|(?<={a}[\-\u2010\u2011])(?:[\p{{L}}\p{{M}}]|(?<=[\p{{L}}\p{{M}}].)\p{{N}}"
         rf"|(?<={start}\d{{4}}-)\d\d-\d\d(?!{a}))"
         # O'Brien, but not Haftar's, they're, don't
-        rf"|(?<=['\u2019])(?!(?<=[nN].)[tT](?!{a}))(?!(?i:s|re|ve|ll|d|m)(?!{a}))\p{{L}}"
+        rf"|(?<={a}['\u2019])(?!(?<=[nN].)[tT](?!{a}))(?!(?i:s|re|ve|ll|d|m)(?!{a}))\p{{L}}"
         rf"|(?<=:)(?<={start}(?i:https?|ftp):)//{url_body}"
         rf"|(?<=@){domain}"
         rf"|(?<=[_+\-])(?:{a}+[._+\-])*{a}+@{domain}"
