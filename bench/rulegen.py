@@ -91,8 +91,12 @@ class CorpusStats:
     num_shapes: Counter[str] = field(default_factory=Counter)
     after_regex: dict[str, Counter[str]] = field(default_factory=dict)
     title_bigrams: Counter[tuple[str, str]] = field(default_factory=Counter)
-    title_count: Counter[str] = field(default_factory=Counter)
-    word_count: Counter[str] = field(default_factory=Counter)
+    title_count: Counter[str] = field(default_factory=Counter)  # title-case occurrences
+    word_count: Counter[str] = field(default_factory=Counter)  # occurrences per lower form
+
+    def title_ratio(self, word: str) -> float:
+        """How often `word` is written in title case (0.2 for `The`, 1.0 for `Blair`)."""
+        return self.title_count[word] / max(1, self.word_count[word.lower()])
 
 
 def collect_stats(texts: Iterable[str]) -> CorpusStats:
@@ -111,7 +115,7 @@ def collect_stats(texts: Iterable[str]) -> CorpusStats:
         st.df.update(set(low))
         for i in range(n):
             w = words[i]
-            st.word_count[w] += 1
+            st.word_count[low[i]] += 1
             if title[i]:
                 st.title_count[w] += 1
             if i + 1 < n:
@@ -372,12 +376,14 @@ def generate_lexicon(st: CorpusStats, n: int, seed: int = SEED) -> tuple[list[st
     proper noun followed by invented words (so first-token lookups hit and then fail, as
     with real gazetteers of names), the rest invented 1-3 word names."""
     rng = random.Random(seed + 1)
+    # real bigrams whose first word is mostly capitalised (`Tony Blair`, not `The Government`)
     real = [
-        f"{a} {b}" for (a, b), _ in sorted(st.title_bigrams.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    real = real[: n // 5]
+        f"{a} {b}"
+        for (a, b), _ in sorted(st.title_bigrams.items(), key=lambda kv: (-kv[1], kv[0]))
+        if st.title_ratio(a) >= 0.5
+    ][: n // 5]
     proper = sorted(
-        (w for w, c in st.title_count.items() if c >= 3 and c >= 0.9 * st.word_count[w]),
+        (w for w, c in st.title_count.items() if c >= 3 and st.title_ratio(w) >= 0.9),
         key=lambda w: (-st.title_count[w], w),
     )[:2000]
     seen: set[str] = set(real)

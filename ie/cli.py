@@ -12,18 +12,21 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from ie.cache import compile_cached
-from ie.compiler import Compilation, compile_source
 from ie.diagnostics import Diagnostic, render_all
-from ie.examples import check_examples
 from ie.inputs import DEFAULT_MAX_BYTES, count_documents, iter_documents
 from ie.runner import run_documents
 from ie.runtime import DEFAULT_TIMEOUT
-from ie.writers import open_writer
+
+if TYPE_CHECKING:
+    from ie.compiler import Compilation
+
+# The compiler (and Lark) and rich's table are imported only by the commands that need
+# them: `ie run` with a cached pack starts without them.
 
 app = typer.Typer(
     name="ie",
@@ -114,6 +117,9 @@ def check(
 
     Example:  ie check rules/news
     """
+    from ie.compiler import compile_source
+    from ie.examples import check_examples
+
     comp = compile_source(pack)
     extra: list[Diagnostic] = []
     ran = 0
@@ -238,6 +244,8 @@ def run(
     show_progress = progress if progress is not None else sys.stderr.isatty()
     docs = iter_documents(inputs, glob=glob, text_key=text_key, id_key=id_key, max_bytes=max_bytes)
     failed = done = records = 0
+    from ie.writers import open_writer
+
     with _output(output) as out:
         writer = open_writer(format.value, out, color=_color(out) and output is None)
         with _progress_bar(show_progress, inputs, glob, text_key, id_key) as advance:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -49,6 +48,7 @@ from ie.program import (
     RefGroup,
     ValueSpec,
     ViewSpec,
+    lexicon_key,
 )
 from ie.resolve import resolve
 from ie.tokenizer import Tokenizer
@@ -117,17 +117,7 @@ def load(pack: Path) -> tuple[dict[str, object], dict[str, str], list[Diagnostic
     return manifest, sources, diags
 
 
-def _strip_accents(s: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
-
-
 _PLAIN_PHRASE = regex.compile(r"[^\W_]+(?: [^\W_]+)*")  # words of letters/digits, single spaces
-
-
-def lexicon_key(word: str, exact: bool, accents: bool) -> str:
-    """How a token is looked up in a lexicon: its text, lower-cased unless exact."""
-    key = word if exact else word.lower()
-    return _strip_accents(key) if accents else key
 
 
 def compile_lexicon(

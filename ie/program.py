@@ -8,6 +8,7 @@ source on unpickling), so a compiled pack can be cached on disk and shipped to w
 
 from __future__ import annotations
 
+import unicodedata
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -183,3 +184,13 @@ class CompiledPack:
             if r.name == name:
                 return r
         return None
+
+
+def _strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def lexicon_key(word: str, exact: bool, accents: bool) -> str:
+    """How a token is looked up in a lexicon: its text, lower-cased unless exact."""
+    key = word if exact else word.lower()
+    return _strip_accents(key) if accents else key

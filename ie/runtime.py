@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ie.compiler import lexicon_key
 from ie.encode import Encoded, encode, token_pieces
-from ie.program import CompiledPack, CompiledRule, ValueSpec, ViewSpec
+from ie.program import CompiledPack, CompiledRule, ValueSpec, ViewSpec, lexicon_key
 from ie.records import Field, Record, sort_records
 from ie.tokenizer import Doc, Tokenizer
 
