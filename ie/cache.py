@@ -18,12 +18,8 @@ import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ie.program import CompiledPack
-
-if TYPE_CHECKING:
-    from ie.compiler import Compilation
+from ie.program import Compilation, CompiledPack
 
 
 def cache_dir() -> Path | None:
@@ -104,13 +100,13 @@ def compile_cached(path: Path) -> Compilation:
     Only packs without errors are cached; a hit carries no diagnostics (warnings were
     shown when it was compiled; `ie check` always compiles afresh).
     """
-    from ie.compiler import Compilation, compile_source
-
     key = pack_key(path) if path.exists() else None
     if key is not None:
         hit = load(key)
         if hit is not None and is_fresh(hit, path):
             return Compilation(hit, [], hit.sources)
+    from ie.compiler import compile_source  # Lark and the passes: only on a miss
+
     result = compile_source(path)
     if key is not None and result.pack is not None:
         store(key, result.pack)

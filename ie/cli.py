@@ -23,7 +23,7 @@ from ie.runner import run_documents
 from ie.runtime import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    from ie.compiler import Compilation
+    from ie.program import Compilation
 
 # The compiler (and Lark) and rich's table are imported only by the commands that need
 # them: `ie run` with a cached pack starts without them.

@@ -17,7 +17,6 @@ import hashlib
 import os
 import tomllib
 from array import array
-from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
@@ -41,6 +40,7 @@ from ie.parser import parse_file
 from ie.planner import plan
 from ie.program import (
     CaptureSpec,
+    Compilation,
     CompiledPack,
     CompiledRule,
     ExampleSpec,
@@ -52,19 +52,6 @@ from ie.program import (
 )
 from ie.resolve import resolve
 from ie.tokenizer import Tokenizer
-
-
-@dataclass(slots=True)
-class Compilation:
-    """Everything the passes produce; `pack` is None when there were errors."""
-
-    pack: CompiledPack | None
-    diagnostics: list[Diagnostic]
-    sources: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
 
 
 def _display(path: Path) -> str:

@@ -12,9 +12,12 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
+
+if TYPE_CHECKING:
+    from ie.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +197,16 @@ def lexicon_key(word: str, exact: bool, accents: bool) -> str:
     """How a token is looked up in a lexicon: its text, lower-cased unless exact."""
     key = word if exact else word.lower()
     return _strip_accents(key) if accents else key
+
+
+@dataclass(slots=True)
+class Compilation:
+    """Everything the passes produce; `pack` is None when there were errors."""
+
+    pack: CompiledPack | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
