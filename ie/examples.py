@@ -9,7 +9,7 @@ showing expected against actual.
 
 from __future__ import annotations
 
-from ie.diagnostics import Diagnostic, Span
+from ie.diagnostics import Diagnostic, Span, did_you_mean
 from ie.program import CompiledPack, CompiledRule, ExampleSpec
 from ie.records import Record
 from ie.runtime import Engine, RuleTimeout
@@ -27,6 +27,19 @@ def _expected(spec: ExampleSpec) -> str:
 
 def _span(rule: CompiledRule, spec: ExampleSpec) -> Span:
     return Span(rule.path, spec.line, spec.col, spec.end_line, spec.end_col, 0, 0)
+
+
+def _name_hint(rule: CompiledRule, spec: ExampleSpec) -> str | None:
+    """A likely typo in the example's type or field names."""
+    if spec.type != rule.type:
+        return did_you_mean(spec.type or "", [rule.type]) or (
+            f"rule `{rule.name}` yields {rule.type}, not {spec.type}"
+        )
+    names = [name for name, _ in rule.fields]
+    for field, _ in spec.fields:
+        if field not in names:
+            return did_you_mean(field, names) or f"{rule.type} has the fields: " + ", ".join(names)
+    return None
 
 
 def _fits(record: Record, spec: ExampleSpec) -> bool:
@@ -84,6 +97,7 @@ def check_examples(
                     f"example of rule `{rule.name}` did not produce the expected record",
                     _span(rule, spec),
                     notes=(f"expected: {_expected(spec)}", *actual),
+                    help=_name_hint(rule, spec),
                 )
             )
     return ran, diags

@@ -438,9 +438,6 @@ def test_unused_capture_warning_points_at_the_capture() -> None:
     assert "W0105_unused_capture.ie:2:9: warning[W0105]" in out
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: an example naming a misspelt type or field gets no did-you-mean"
-)
 @pytest.mark.parametrize(
     ("expect", "hint"),
     [('Siad(name="Bob")', "did you mean `Said`?"), ('Said(nme="Bob")', "did you mean `name`?")],
