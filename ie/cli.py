@@ -165,7 +165,7 @@ def run(
             help="Text files, folders (searched recursively for --glob), .jsonl files "
             "(one JSON object a line), or - for standard input.",
             show_default=False,
-            metavar="INPUT...",
+            metavar="INPUT",
         ),
     ],
     format: Annotated[
@@ -279,7 +279,7 @@ def profile(
     pack: PackArg,
     inputs: Annotated[
         list[str],
-        typer.Argument(help="Documents, as for `ie run`.", show_default=False, metavar="INPUT..."),
+        typer.Argument(help="Documents, as for `ie run`.", show_default=False, metavar="INPUT"),
     ],
     glob: Annotated[str, typer.Option(help="Which files to read in folders.")] = "*.txt",
     text_key: Annotated[str, typer.Option(help="JSONL key that holds the text.")] = "text",
@@ -451,6 +451,55 @@ def new(
     for snap in sorted((path / "__snapshots__").rglob("*.snap")):
         print(f"created {snap.as_posix()}")
     print(f"\nnext: edit {(path / 'rules.ie').as_posix()}, then run `ie test {path.as_posix()}`")
+
+
+@app.command(name="eval")
+def eval_(
+    pack: PackArg,
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="Gold documents: JSON lines {id, text, records} (docs/evaluation.md).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+            metavar="GOLD.jsonl",
+        ),
+    ],
+    types: Annotated[
+        str | None,
+        typer.Option(help="Score only these record types, comma-separated (default: the gold's)."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores as JSON to this file.")
+    ] = None,
+    top: Annotated[int, typer.Option(min=0, help="Show this many false-positive rules.")] = 10,
+) -> None:
+    """Score a pack against gold records: precision, recall and F1 per record type and per
+    field, with exact-span and overlap matching, and the rules behind the false positives.
+
+    Exits 1 if the rules have errors, the gold file is invalid, or a rule timed out.
+
+    Example:  ie eval rules/news /tmp/ie-gold/conllpp_dev.jsonl --types Person,Org,Place
+    """
+    from ie.evaluation import GoldError, evaluate, load_gold, render, write_json
+
+    comp = compile_cached(pack)
+    if comp.pack is None:
+        _report(comp, ErrorFormat.text, sys.stderr)
+        raise typer.Exit(1)
+    try:
+        docs = load_gold(gold)
+    except GoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    wanted = [t.strip() for t in types.split(",") if t.strip()] if types else None
+    result = evaluate(comp.pack, docs, types=wanted)
+    print(render(result, top=top), end="")
+    if json_out is not None:
+        write_json(result, json_out)
+    if result.errors:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -209,13 +209,13 @@ class _ToNodes(Transformer[Token, Any]):
         counters: list[n.CounterExample] = []
         priority, scope = 0, "sentence"
         seen: set[str] = set()
-        for kind, value in clauses:
+        for kind, value, *where in clauses:
             if kind in seen and kind not in ("example", "not"):
                 self.diags.append(
                     Diagnostic(
                         "E0311",
                         f"rule `{name_tok}` has more than one `{kind}` clause",
-                        self._span(name_tok),
+                        where[0] if where else getattr(value, "span", self._span(name_tok)),
                         help=f"keep one `{kind}`; use | inside one pattern for alternatives"
                         if kind == "match"
                         else f"keep one `{kind}`",
@@ -255,8 +255,9 @@ class _ToNodes(Transformer[Token, Any]):
     def rule_name(self, items: list[Token]) -> Token:
         return items[0]
 
-    def match(self, items: list[Any]) -> tuple[str, Any]:
-        return ("match", items[0])
+    @v_args(meta=True)
+    def match(self, meta: Meta, items: list[Any]) -> tuple[str, Any, Span]:
+        return ("match", items[0], self._span(meta))
 
     @v_args(meta=True)
     def chars(self, meta: Meta, items: list[Token]) -> tuple[str, Any]:
@@ -327,11 +328,13 @@ class _ToNodes(Transformer[Token, Any]):
     def counter(self, meta: Meta, items: list[Token]) -> tuple[str, Any]:
         return ("not", n.CounterExample(_unquote(items[0]), self._span(meta)))
 
-    def priority(self, items: list[Token]) -> tuple[str, Any]:
-        return ("priority", int(items[0]))
+    @v_args(meta=True)
+    def priority(self, meta: Meta, items: list[Token]) -> tuple[str, Any, Span]:
+        return ("priority", int(items[0]), self._span(meta))
 
-    def within(self, items: list[Token]) -> tuple[str, Any]:
-        return ("within", str(items[0]))
+    @v_args(meta=True)
+    def within(self, meta: Meta, items: list[Token]) -> tuple[str, Any, Span]:
+        return ("within", str(items[0]), self._span(meta))
 
     def ident(self, items: list[Token]) -> Token:
         return items[0]
@@ -551,10 +554,20 @@ def _describe(tok: Token) -> str:
 def _expected_help(expected: set[str] | frozenset[str] | None) -> str | None:
     if not expected:
         return None
-    names = sorted({_TERMINAL_NAMES.get(t, f"`{t.lower()}`") for t in expected if t != "$END"})
+    names = sorted({_terminal_name(t) for t in expected if t != "$END"})
     if len(names) > 6:
         names = [*names[:6], "..."]
     return "expected " + ", ".join(names)
+
+
+def _terminal_name(name: str) -> str:
+    """How to show a grammar terminal to an analyst: its text, or a plain description."""
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    for term in _parser().terminals:
+        if term.name == name and term.pattern.type == "str":
+            return f"`{term.pattern.value}`"
+    return name.lower().replace("_", " ")
 
 
 def _eof_help(chunk: str, exc: UnexpectedInput) -> str | None:

@@ -54,7 +54,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress, count, repeat
+from operator import add, not_, sub
 from typing import Any
 
 import regex
@@ -96,7 +97,7 @@ _TLDS = "com|org|net|edu|gov|mil|int|info|biz|io|co|uk|us|eu|de|fr|ca|au|ru|cn|j
 
 
 def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
-    """Compile the token pattern, wrapped in one group so that `split` returns the tokens.
+    """Compile the token pattern: one match over a whole string, group 1 repeated per token.
 
     Speed notes (the `regex` engine's cost is per node tried): a word is one run of word
     characters, and everything that can extend it hangs off a single character class, so
@@ -147,7 +148,7 @@ def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
         r"\.\.\.+|--+",
         rf"[^{sep}]",
     ]
-    return regex.compile("(" + "|".join(alternatives) + ")")
+    return regex.compile(rf"(?:[{sep}]*(" + "|".join(alternatives) + "))*")
 
 
 def _split_abbreviations(abbreviations: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -415,17 +416,11 @@ class Tokenizer:
             self._plain, self._token_re = _DEFAULT_PLAIN, _DEFAULT_TOKEN_RE
 
     def __call__(self, text: str) -> Doc:
-        # split() with one capturing group alternates gap, token, gap, ..., gap; the gaps are
-        # exactly the separators because the last alternative matches any other character.
-        # concurrent=False: releasing the GIL around every match costs ~20% here.
-        parts: list[str] = self._token_re.split(text, concurrent=False)
-        words = parts[1::2]
+        starts, words = self._split(text)
         n = len(words)
         if not n:
             return Doc(text, [], [], [], [], [])
-        offsets = list(accumulate(map(len, parts)))
-        starts = offsets[0:-1:2]
-        ends = offsets[1::2]
+        ends = list(map(add, starts, map(len, words)))
         n = _recut_nt(text, starts, ends, words)
         terminators = list(compress(range(n), map(_TERMINATOR_WORDS.__contains__, words)))
         if terminators:
@@ -445,6 +440,64 @@ class Tokenizer:
         paragraphs = _ranges(para_cuts, n)
         _headline_cuts(text, starts, ends, paragraphs, sent_cuts)
         return Doc(text, starts, ends, words, _ranges(sorted(sent_cuts), n), paragraphs)
+
+    def _split(self, text: str) -> tuple[list[int], list[str]]:
+        """Token start offsets and texts, before the abbreviation and "n't" repairs.
+
+        The regex engine costs about the same per token whatever the pattern, and most
+        tokens are plain words between single spaces. So the text is cut at spaces in C
+        (`str.split`); a piece that `isalnum()` is a whole token as it stands (a plain word
+        is never extended across a space, and `isalnum` characters are all word characters).
+        Only the other pieces, joined by single spaces so that every lookaround sees the
+        same neighbours as in the text, go through the token pattern, in one match whose
+        repeated group records every token and its offset. The two streams are then
+        interleaved again in document order; every step is a C-level loop.
+        """
+        chunks = text.split(" ")
+        # chunk k starts at sum(len(chunks[j]) + 1 for j < k)
+        chunk_starts = list(accumulate(map(add, map(len, chunks), repeat(1)), initial=0))
+        hard = list(compress(count(), map(not_, map(str.isalnum, chunks))))
+        if not hard:
+            return chunk_starts[:-1], chunks
+        hard_chunks = list(map(chunks.__getitem__, hard))
+        joined = " ".join(hard_chunks)
+        m = self._token_re.match(joined, concurrent=False)
+        hard_words: list[str] = m.captures(1)
+        joined_starts: list[int] = m.starts(1)
+        # where each hard chunk sits in `joined`, and its first token there
+        chunk_at = list(accumulate(map(add, map(len, hard_chunks), repeat(1)), initial=0))
+        first = list(map(bisect_left, repeat(joined_starts), chunk_at))
+        counts = map(sub, first[1:], first)
+        shift = map(sub, map(chunk_starts.__getitem__, hard), chunk_at)
+        hard_starts = list(map(add, joined_starts, chain.from_iterable(map(repeat, shift, counts))))
+        # plain runs between hard chunks: chunks[lo[j]:hi[j]]
+        lo = [0, *map(add, hard, repeat(1))]
+        hi = [*hard, len(chunks)]
+        plain_slices = list(map(slice, lo, hi))
+        hard_slices = [*map(slice, first, first[1:]), slice(0, 0)]
+        words = list(
+            chain.from_iterable(
+                chain.from_iterable(
+                    zip(
+                        map(chunks.__getitem__, plain_slices),
+                        map(hard_words.__getitem__, hard_slices),
+                        strict=True,
+                    )
+                )
+            )
+        )
+        starts = list(
+            chain.from_iterable(
+                chain.from_iterable(
+                    zip(
+                        map(chunk_starts.__getitem__, plain_slices),
+                        map(hard_starts.__getitem__, hard_slices),
+                        strict=True,
+                    )
+                )
+            )
+        )
+        return starts, words
 
     def _merge_abbreviations(
         self, starts: list[int], ends: list[int], words: list[str], terminators: list[int]

@@ -299,7 +299,6 @@ def test_capture_used_twice_is_reported(tmp_path: Path) -> None:
     assert "r.ie:2:15: error[E0307]" in out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: E0311 (clause given twice) is never emitted")
 def test_clause_given_twice_is_reported(tmp_path: Path) -> None:
     out = check_text(
         tmp_path, 'rule r\n  match "a"\n  match "b"\n  yield X()\n', name="r.ie"
@@ -372,9 +371,6 @@ def test_unmatched_paren_says_so() -> None:
     assert "`import`" not in out
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: grammar terminal names (`tilde`, `at`, ...) leak into help"
-)
 @pytest.mark.parametrize(
     "src",
     [
