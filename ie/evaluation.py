@@ -525,14 +525,14 @@ def render(report: Report, *, top: int = 10) -> str:
             f"{o.precision:>9.3f} {o.recall:>6.3f} {o.f1:>6.3f}"
         )
     fps = [f for f in report.false_positives if f.exact or f.overlap][:top]
-    lines.append("")
-    if fps:
+    if top > 0 and fps:
+        lines.append("")
         lines.append("false positives by rule (exact / overlap), with an example:")
         for f in fps:
             lines.append(f"  {f.exact:>5} / {f.overlap:<5} {f.rule} ({f.source})")
             lines.append(f"                e.g. {f.example}")
-    else:
-        lines.append("no false positives")
+    elif top > 0:
+        lines.extend(["", "no false positives"])
     for err in report.errors:
         lines.append(f"error: {err}")
     return "\n".join(lines) + "\n"
