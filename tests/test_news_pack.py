@@ -77,3 +77,61 @@ def test_seed_has_the_people_and_spokespeople() -> None:
         if r["type"] == "Spokesperson"
     }
     assert relations == {("Haftar", "Ahmed al-Mesmari"), ("Kremlin", "Dmitri Peskov")}
+
+
+def _records() -> list[dict[str, Any]]:
+    _, out = run_news()
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _fields(r: dict[str, Any]) -> dict[str, str]:
+    return {k: v["text"] for k, v in r["fields"].items()}
+
+
+def test_seed_has_the_orgs_places_and_dates() -> None:
+    records = _records()
+    orgs = {_fields(r)["name"] for r in records if r["type"] == "Org"}
+    assert {"United Nations", "UN", "Agence France-Presse", "Kremlin", "CNN", "Libya Dawn"} <= orgs
+    places = {r["text"] for r in records if r["type"] == "Place"}
+    assert {
+        "Libya",
+        "Tripoli",
+        "Benghazi",
+        "Tobruk",
+        "Langley",
+        "Virginia",
+        "Egypt",
+        "Moscow",
+        "Mediterranean",
+    } <= places
+    dates = [r["text"] for r in records if r["type"] == "Date"]
+    assert sorted(dates) == sorted(
+        ["2011", "1969", "the 90s", "2011", "Friday", "Friday morning", "2016", "Friday", "2017"]
+    )
+    decade = next(r for r in records if r["text"] == "the 90s")
+    assert _fields(decade)["value"] == "1990s"
+
+
+def test_seed_has_citizenship_and_quotes() -> None:
+    records = _records()
+    citizenship = [_fields(r) for r in records if r["type"] == "Citizenship"]
+    assert [(c["person"], c["country"]) for c in citizenship] == [
+        ("Khalifa Haftar", "United States")
+    ]
+    quotes = [_fields(r) for r in records if r["type"] == "Quote"]
+    direct = [
+        (q["content"][:20], q.get("speaker"), q.get("addressee"))
+        for q in quotes
+        if q["kind"] == "direct"
+    ]
+    assert direct == [
+        ("The people of Tripol", "Ahmed al-Mesmari", "Agence France-Presse"),
+        ("Therefore, the law e", "Ahmed al-Mesmari", None),
+        ("There will be other ", "Mesmari", None),
+        ("The most important t", "Dmitri Peskov", "reporters"),
+    ]
+    indirect = {(q["speaker"], q["content"][:19]) for q in quotes if q["kind"] == "indirect"}
+    assert indirect == {
+        ("Ahmed al-Mesmari", "his forces continue"),
+        ("A Western diplomat", "Haftar was likely h"),
+    }
