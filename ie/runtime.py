@@ -212,9 +212,8 @@ class Engine:
         pos: dict[tuple[str, str], list[int]] = {}
         words = self._words
         if words:
-            for i, w in enumerate(lowers):
-                if w in words:
-                    pos.setdefault(("w", w), []).append(i)
+            for i in [i for i, w in enumerate(lowers) if w in words]:  # few tokens are anchors
+                pos.setdefault(("w", lowers[i]), []).append(i)
         if self._shapes:
             from ie.tokenizer import lexeme
 
