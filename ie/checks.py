@@ -14,7 +14,7 @@ from ie import nodes as n
 from ie.diagnostics import Diagnostic, Span, did_you_mean
 from ie.lower import IR, IAlt, ICap, ILook, IRep, ISeq, SpanRef, token_bounds
 from ie.parser import KEYWORDS
-from ie.resolve import Symbols, walk
+from ie.resolve import TYPE_ARGUMENT, Symbols, walk
 
 
 def walk_ir(ir: IR) -> Iterator[IR]:
@@ -102,8 +102,9 @@ def check_yield(rule: n.Rule, caps: set[str]) -> list[Diagnostic]:
                     )
                 )
         elif isinstance(e, n.YCall):
-            for a in e.args:
-                visit(a, span)
+            for i, a in enumerate(e.args):
+                if i != TYPE_ARGUMENT.get(e.fn):
+                    visit(a, span)
 
     for arg in rule.yield_.args:
         visit(arg.expr, arg.span)
@@ -174,6 +175,23 @@ def ref_types(ir: IR) -> set[str]:
     return {node.type for node in walk_ir(ir) if isinstance(node, SpanRef) and node.type}
 
 
+def yield_types(rule: n.Rule) -> set[str]:
+    """Record types a rule's `yield` reads (`nearest(Person)`): it depends on them too."""
+    found: set[str] = set()
+
+    def visit(e: n.YExpr) -> None:
+        if isinstance(e, n.YCall):
+            for i, a in enumerate(e.args):
+                if i == TYPE_ARGUMENT.get(e.fn) and isinstance(a, n.YCapture):
+                    found.add(a.name)
+                else:
+                    visit(a)
+
+    for arg in rule.yield_.args if rule.yield_ else ():
+        visit(arg.expr)
+    return found
+
+
 def strata(
     sym: Symbols, rule_irs: dict[str, IR], type_order: list[str]
 ) -> tuple[dict[str, int], list[Diagnostic]]:
@@ -183,6 +201,7 @@ def strata(
         for r in rules:
             if r.name in rule_irs:
                 deps[t] |= ref_types(rule_irs[r.name])
+            deps[t] |= yield_types(r)
     level: dict[str, int] = {}
     state: dict[str, int] = {}
     diags: list[Diagnostic] = []

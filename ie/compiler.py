@@ -50,7 +50,7 @@ from ie.program import (
     ViewSpec,
     lexicon_key,
 )
-from ie.resolve import resolve
+from ie.resolve import TYPE_ARGUMENT, resolve
 from ie.tokenizer import Tokenizer
 
 
@@ -299,7 +299,17 @@ def _value_spec(e: n.YExpr) -> ValueSpec:
         return ValueSpec("capture", e.name)
     if isinstance(e, n.YString):
         return ValueSpec("string", e.value)
-    return ValueSpec("call", e.fn, tuple(_value_spec(a) for a in e.args))
+    position = TYPE_ARGUMENT.get(e.fn)
+    return ValueSpec(
+        "call",
+        e.fn,
+        tuple(
+            ValueSpec("type", a.name)
+            if i == position and isinstance(a, n.YCapture)
+            else _value_spec(a)
+            for i, a in enumerate(e.args)
+        ),
+    )
 
 
 def _capture_specs(ir: IR) -> tuple[CaptureSpec, ...]:

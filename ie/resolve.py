@@ -23,7 +23,11 @@ FUNCTIONS = {
     "join": None,
     "canonical": 1,
     "subtype": 1,
+    "nearest": 1,
+    "fullname": 2,
 }
+#: functions that read other records of the document: which argument names a record type
+TYPE_ARGUMENT = {"nearest": 0, "fullname": 1}
 
 
 @dataclass(slots=True)
@@ -172,7 +176,7 @@ def resolve(files: list[n.File]) -> tuple[Symbols, list[Diagnostic]]:
             diags.extend(_check_pattern(p, sym))
         if r.yield_ is not None:
             for arg in r.yield_.args:
-                diags.extend(_check_yexpr(arg.expr))
+                diags.extend(_check_yexpr(arg.expr, sym))
     diags.extend(_let_cycles(sym))
     return sym, diags
 
@@ -246,10 +250,23 @@ def _check_pattern(p: n.Pattern, sym: Symbols) -> list[Diagnostic]:
     return diags
 
 
-def _check_yexpr(e: n.YExpr) -> list[Diagnostic]:
+def _check_yexpr(e: n.YExpr, sym: Symbols) -> list[Diagnostic]:
     if not isinstance(e, n.YCall):
         return []
     diags: list[Diagnostic] = []
+    position = TYPE_ARGUMENT.get(e.fn)
+    if position is not None and position < len(e.args):
+        arg = e.args[position]
+        if not isinstance(arg, n.YCapture) or arg.name not in sym.types:
+            shown = arg.name if isinstance(arg, n.YCapture) else "this"
+            diags.append(
+                Diagnostic(
+                    "E0201",
+                    f"`{e.fn}` needs a record type here, and `{shown}` is not one",
+                    arg.span,
+                    help=did_you_mean(shown, sym.types) or "name a type some rule yields",
+                )
+            )
     if e.fn not in FUNCTIONS:
         diags.append(
             Diagnostic(
@@ -272,8 +289,9 @@ def _check_yexpr(e: n.YExpr) -> list[Diagnostic]:
             )
         if arity is None and not e.args:
             diags.append(Diagnostic("E0312", f"`{e.fn}` needs at least one argument", e.span))
-    for a in e.args:
-        diags.extend(_check_yexpr(a))
+    for i, a in enumerate(e.args):
+        if i != position:
+            diags.extend(_check_yexpr(a, sym))
     return diags
 
 

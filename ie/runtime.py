@@ -158,7 +158,7 @@ class Engine:
             produced: dict[str, list[Record]] = {}
             for rule in rules:
                 if rule.kind == "chars":
-                    recs = self._run_chars(rule, doc_id, doc)
+                    recs = self._run_chars(rule, doc_id, doc, items)
                 else:
                     enc = encoded.get(rule.scope)
                     if enc is None:
@@ -286,7 +286,9 @@ class Engine:
             st.records += len(records)
         return records
 
-    def _run_chars(self, rule: CompiledRule, doc_id: str, doc: Doc) -> list[Record]:
+    def _run_chars(
+        self, rule: CompiledRule, doc_id: str, doc: Doc, items: dict[str, list[_Item]]
+    ) -> list[Record]:
         """A character-level rule: regex over the raw text, matches widened to whole tokens."""
         records = []
         text = doc.text
@@ -302,7 +304,7 @@ class Engine:
                     if inner is not None:
                         a, b = doc.starts[inner[0]], doc.ends[inner[1] - 1]
                         captured[cap.name] = Field(text[a:b], a, b)
-                records.append(self._build(rule, doc_id, doc, span[0], span[1], captured))
+                records.append(self._build(rule, doc_id, doc, span[0], span[1], captured, items))
         except TimeoutError as exc:
             raise RuleTimeout(rule, self.timeout) from exc
         if self.profile is not None:
@@ -342,7 +344,7 @@ class Engine:
                     rows = self._rows[ref.label]
                     row = rows[item.entry] if rows else None
             captured[cap.name] = Field(text[a:b], a, b, rec.type if rec else None, rec, row)
-        return self._build(rule, doc_id, doc, ts, te, captured)
+        return self._build(rule, doc_id, doc, ts, te, captured, items)
 
     def _build(
         self,
@@ -352,11 +354,13 @@ class Engine:
         ts: int,
         te: int,
         captured: dict[str, Field],
+        items: dict[str, list[_Item]],
     ) -> Record:
         start, end = doc.starts[ts], doc.ends[te - 1]
         fields: dict[str, Field] = {}
+        context = _Context(captured, items, start)
         for name, spec in rule.fields:
-            value = _evaluate(spec, captured)
+            value = _evaluate(spec, context)
             if value is not None:
                 fields[name] = value
         return Record(
@@ -428,13 +432,50 @@ _FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
 }
 
 
-def _evaluate(spec: ValueSpec, captured: dict[str, Field]) -> Field | None:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a `yield` expression can read: the captures, and the document's other records."""
+
+    captured: dict[str, Field]
+    items: dict[str, list[_Item]]
+    start: int  # character offset where the record being built starts
+
+
+def _earlier(ctx: _Context, type_: str, before: int) -> list[Record]:
+    """Records of `type_` that end before character `before`, nearest last."""
+    found = [it.record for it in ctx.items.get(type_, ()) if it.record is not None]
+    return [r for r in found if r.end <= before]
+
+
+def _record_field(r: Record) -> Field:
+    return Field(r.text, r.start, r.end, r.type, r)
+
+
+def _evaluate(spec: ValueSpec, ctx: _Context) -> Field | None:
     if spec.kind == "capture":
-        return captured.get(spec.value)
-    if spec.kind == "string":
+        return ctx.captured.get(spec.value)
+    if spec.kind in ("string", "type"):
         return Field(spec.value)
+    if spec.value == "nearest":
+        # the closest record of the type that ends before this one starts
+        earlier = _earlier(ctx, spec.args[0].value, ctx.start)
+        return _record_field(max(earlier, key=lambda r: (r.end, r.start))) if earlier else None
+    if spec.value == "fullname":
+        # "Haftar" -> the nearest earlier "Khalifa Haftar"; itself when there is none
+        short = _evaluate(spec.args[0], ctx)
+        if short is None:
+            return None
+        before = short.start if short.start is not None else ctx.start
+        longer = [
+            r
+            for r in _earlier(ctx, spec.args[1].value, before)
+            if r.text != short.text and r.text.endswith(" " + short.text)
+        ]
+        if not longer:
+            return Field(short.text, short.start, short.end)
+        return _record_field(max(longer, key=lambda r: (r.end, r.start)))
     if spec.value in ("canonical", "subtype"):
-        arg = _evaluate(spec.args[0], captured)
+        arg = _evaluate(spec.args[0], ctx)
         if arg is None:
             return None
         column = 1 if spec.value == "canonical" else 2
@@ -442,7 +483,7 @@ def _evaluate(spec: ValueSpec, captured: dict[str, Field]) -> Field | None:
         if len(row) > column and row[column]:
             return Field(row[column])
         return Field(arg.text) if spec.value == "canonical" else None
-    args = [_evaluate(a, captured) for a in spec.args]
+    args = [_evaluate(a, ctx) for a in spec.args]
     if spec.value != "join" and any(a is None for a in args):
         return None
     texts = [a.text if a is not None else "" for a in args]

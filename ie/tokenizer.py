@@ -1,4 +1,4 @@
-"""Tokenisation: the default tokenizer, turning text into tokens, sentences and paragraphs.
+r"""Tokenisation: the default tokenizer, turning text into tokens, sentences and paragraphs.
 
 Guarantees (relied on by the matcher and checked by property tests):
 
@@ -13,38 +13,49 @@ Guarantees (relied on by the matcher and checked by property tests):
   in order, contiguous and cover every token exactly once; every paragraph boundary is also
   a sentence boundary. Text without tokens has no sentences and no paragraphs.
 
-Tokens (first rule that applies at a position wins):
+Tokens:
 
-* URLs (``http://``, ``https://``, ``ftp://``, ``www.``; trailing ``.,;:!?)]}`` and quotes
-  are left out), bare domains with a common lower-case TLD (``bbc.co.uk``) and e-mail
-  addresses are one token.
-* Dotted initialisms (``U.S.``, ``e.g.``, ``a.m.``), the abbreviations in `ABBREVIATIONS`
-  (``Mr.``, ``Inc.``, ``Jan.``...) and single capital initials (``J.``) keep their period.
-* ISO dates ``2019-04-05`` are one token. Other digit-hyphen-digit sequences are split
-  (``2011-12`` gives ``2011`` ``-`` ``12``), since they are mostly ranges and scores.
-* Words are runs of letters, marks and digits. Inside a word these are kept: a hyphen with a
-  letter after it, or a digit after a letter (``al-Sarraj``, ``F-16``); ``.,:/`` between digits
+* Words are runs of letters, marks and digits (``\p{L}\p{M}\p{N}``). Kept inside a word: a
+  hyphen between a word character and a letter, or between a letter and a digit
+  (``al-Sarraj``, ``UN-recognized``, ``F-16``, ``30-year-old``); ``.,:/`` between digits
   (``1,000.50``, ``10:30``, ``1/2``); an apostrophe followed by a letter (``O'Brien``) unless
-  it starts a clitic.
+  it starts a clitic. A hyphen between two digits is split (``2011`` ``-`` ``12``: ranges and
+  scores) except in an ISO date (``2019-04-05`` is one token).
 * Clitics split off, straight or curly apostrophe: ``'s 're 've 'll 'd 'm`` and ``n't``
-  (``don't`` gives ``do`` ``n't``). A final apostrophe (``leaders'``) is its own token.
-* ``...`` (three or more periods) and ``--`` (two or more hyphens) are one token; every other
-  character is a token by itself (punctuation, quotes, brackets, symbols, ``$``, ``%``).
+  (``Haftar`` ``'s``, ``do`` ``n't``, ``ca`` ``n't``). A final apostrophe (``leaders'``) and
+  an apostrophe that follows no word (``'s`` alone) are punctuation tokens.
+* Periods kept: dotted initialisms (``U.S.``, ``e.g.``, ``a.m.``: one letter before each
+  period), the abbreviations in `ABBREVIATIONS` (``Mr.``, ``Inc.``, ``Jan.``; ``No.``, ``Fig.``
+  and ``pp.`` only before a number) and a one-letter capital initial (``J.``).
+* URLs (``http://``, ``https://``, ``ftp://``, ``www.``; balanced parentheses kept, trailing
+  ``.,;:!?)]}`` and quotes left out), bare domains with a common lower-case TLD
+  (``bbc.co.uk/news``) and e-mail addresses are one token.
+* ``...`` (three or more periods) and ``--`` (two or more hyphens) are one token. Every other
+  character is a token by itself: punctuation (including ``_``), quotes, brackets, dashes,
+  symbols such as ``$`` and ``%``.
 
 Sentences end:
 
-* after a run of ``.`` / ``!`` / ``?`` / ellipsis tokens, plus any closing quotes or brackets
-  attached to it, when whitespace follows and the next token starts with an upper-case or
-  caseless letter, a digit, or an opening quote or bracket. A period that belongs to an
-  abbreviation, initialism, number or URL token never ends a sentence by itself;
-* at a paragraph break: a blank line (a line break, optional separators, a line break; any
-  of the ``str.splitlines`` line breaks, CRLF counting as one) or U+2029. A sentence is never
-  continued across paragraphs, so an abbreviation at the end of a paragraph ends it;
-* at a headline: a single line break ends a sentence when the line before it is the first
-  line of its paragraph, is shorter than 80 characters, ends with a letter, a digit or a
-  closing quote or bracket, and the next line starts (after any opening quotes or brackets)
-  with an upper-case letter. Every other single line break is ordinary whitespace, so
-  hard-wrapped text is not split at its line ends.
+* after a ``.``, ``!``, ``?`` or ellipsis token (and the terminators, closing quotes and
+  brackets glued to it, which belong to the ending sentence) when a separator follows and
+  the next token starts with a letter that is not lower-case (upper-case or caseless), a
+  digit, or an opening quote or bracket. A period inside an abbreviation, initialism, number
+  or URL token does not end a sentence, so ``in the U.S. The talks`` stays one sentence;
+* at a paragraph break (below). An abbreviation at the end of a paragraph therefore ends
+  its sentence;
+* after a headline: a single line break ends a sentence when the line before it is the
+  first line of its paragraph, is shorter than 80 characters, ends with a letter, a digit or
+  a closing quote or bracket but not with a function word ("the", "of", "and"...), and the
+  next line starts (after any opening quotes or brackets) with an upper-case letter. Every
+  other single line break is ordinary whitespace, so hard-wrapped text is not cut at its
+  line ends.
+
+Paragraphs are separated by blank lines: a line break, optional separators, a line break
+(any ``str.splitlines`` line break, CRLF counting as one), or by U+2029.
+
+Speed: this is the engine's hot path. Documents become parallel lists (no per-token
+objects), most tokens never reach the regex engine (see `Tokenizer._split`), and lexical
+attributes are computed once per distinct string (`lexeme`).
 """
 
 from __future__ import annotations
@@ -54,7 +65,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, chain, compress, count, repeat
+from itertools import accumulate, compress, count, pairwise, repeat
 from operator import add, not_, sub
 from typing import Any
 
@@ -81,7 +92,7 @@ ABBREVIATIONS: tuple[str, ...] = (
     "Maj.", "Capt.", "Cmdr.", "Sgt.", "Cpl.", "Pvt.", "Adm.", "Supt.", "Insp.", "Ph.D.",
     # organisations and addresses
     "Inc.", "Ltd.", "Co.", "Corp.", "Bros.", "Dept.", "Univ.", "Assn.", "Ave.", "Blvd.",
-    "Rd.", "No.", "Nos.", "Vol.", "Fig.",
+    "Rd.", "No.", "Nos.", "Vol.", "Fig.", "pp.",
     # months
     "Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.",
     "Dec.",
@@ -93,6 +104,10 @@ ABBREVIATIONS: tuple[str, ...] = (
     "etc.", "vs.", "v.", "cf.", "viz.", "al.", "ca.", "approx.", "est.",
 )  # fmt: skip
 
+# Abbreviations that are also ordinary words ("No." as an answer) keep their period only
+# before a number: "No. 10", "Fig. 3".
+_BEFORE_NUMBER = frozenset(["No", "Nos", "Vol", "Fig", "pp"])
+
 _TLDS = "com|org|net|edu|gov|mil|int|info|biz|io|co|uk|us|eu|de|fr|ca|au|ru|cn|jp|ly|tv|app"
 
 
@@ -100,10 +115,9 @@ def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
     """Compile the token pattern: one match over a whole string, group 1 repeated per token.
 
     Speed notes (the `regex` engine's cost is per node tried): a word is one run of word
-    characters, and everything that can extend it hangs off a single character class, so
-    a plain word followed by a space costs one failed class test. The branches behind that
-    class are mostly guarded by one-character lookbehinds. Abbreviations without an inner
-    period ("Mr.") are merged after splitting, which is far cheaper than a lookbehind
+    characters followed by optional extensions that each start with a literal, and the
+    branches behind a literal are guarded by short lookbehinds. Abbreviations without an
+    inner period ("Mr.") are merged after matching, which is far cheaper than a lookbehind
     alternation after every sentence-final period.
     """
     a, sep, start = _W, _SEP, _TOKEN_START
@@ -113,32 +127,37 @@ def _token_pattern(dotted_abbreviations: Iterable[str]) -> Any:
     url_last = rf"[^{sep}<>{quotes}().,;:!?\]}}]"
     paren = rf"\({url_char}*\)"
     url_body = rf"(?:{paren}|{url_char})*(?:{paren}|{url_last})"
-    label = rf"{a}+(?:-{a}+)*"
-    domain = rf"{label}(?:\.{label})+"
+    # Bounded repeats keep a failed attempt short: without them, a long run like
+    # "ab.cd.ef..." with no space would be rescanned after every period (quadratic).
+    label = rf"{a}{{1,63}}(?:-{a}{{1,63}}){{0,8}}"
+    domain = rf"{label}(?:\.{label}){{1,8}}"
+    local = rf"(?:{a}{{1,64}}[._+\-]){{0,8}}{a}{{1,64}}@"
     dotted = "".join(
         rf"|(?<={start}{regex.escape(head)}\.){regex.escape(rest)}\."
         for head, _, rest in (ab.rstrip(".").partition(".") for ab in dotted_abbreviations)
     )
+    # Everything that can extend a word is dispatched on its first character, so a word
+    # followed by a space fails a handful of literal tests and nothing else.
     extension = (
-        r"[\-\u2010\u2011.,:/'\u2019@_+](?:"
-        # 1,000.50  10:30  1/2
-        rf"(?<=\p{{N}}[.,:/])\p{{N}}"
-        # after a period that is not followed by a separator
-        rf"|(?<=\.)(?=[^{sep}])(?:"
-        # U.S.  e.g.  a.m.
+        r"(?:"
+        # 1,000  3.5  10:30  1/2
+        rf",(?<=\p{{N}},)\p{{N}}"
+        rf"|\.(?:(?<=\p{{N}}\.)\p{{N}}|(?=[^{sep}])(?:"
+        # U.S.  e.g.  a.m. (a single letter before each period)
         rf"\p{{L}}\p{{M}}*\.(?<={start}\p{{L}}\p{{M}}*\.\p{{L}}\p{{M}}*\.)(?:\p{{L}}\p{{M}}*\.)*"
         rf"{dotted}"
-        rf"|(?:{label}\.)*(?:{_TLDS})(?!{a})(?:/{url_body})?"
+        rf"|(?:{label}\.){{0,8}}(?:{_TLDS})(?!{a})(?:/{url_body})?"
         rf"|(?<={start}(?i:www\d{{0,3}})\.){url_body}"
-        rf"|(?:{a}+[._+\-])*{a}+@{domain})"
-        # al-Sarraj  F-16 (but 2011-12 is split), ISO dates
-        rf"|(?<={a}[\-\u2010\u2011])(?:[\p{{L}}\p{{M}}]|(?<=[\p{{L}}\p{{M}}].)\p{{N}}"
+        rf"|{local}{domain}))"
+        # al-Sarraj  F-16 (but 2011-12 is split); ISO dates
+        rf"|[\-\u2010\u2011](?<={a}.)(?:[\p{{L}}\p{{M}}]|(?<=[\p{{L}}\p{{M}}].)\p{{N}}"
         rf"|(?<={start}\d{{4}}-)\d\d-\d\d(?!{a}))"
         # O'Brien, but not Haftar's, they're, don't
-        rf"|(?<={a}['\u2019])(?!(?<=[nN].)[tT](?!{a}))(?!(?i:s|re|ve|ll|d|m)(?!{a}))\p{{L}}"
-        rf"|(?<=:)(?<={start}(?i:https?|ftp):)//{url_body}"
-        rf"|(?<=@){domain}"
-        rf"|(?<=[_+\-])(?:{a}+[._+\-])*{a}+@{domain}"
+        rf"|['\u2019](?<={a}.)(?!(?<=[nN].)[tT](?!{a}))(?!(?i:s|re|ve|ll|d|m)(?!{a}))\p{{L}}"
+        rf"|:(?:(?<=\p{{N}}:)\p{{N}}|(?<={start}(?i:https?|ftp):)//{url_body})"
+        rf"|/(?<=\p{{N}}/)\p{{N}}"
+        rf"|@{domain}"
+        rf"|[_+]{local}{domain}"
         rf"){a}*"
     )
     alternatives = [
@@ -175,7 +194,7 @@ _BLANK_LINE_LF_RE: Any = regex.compile(rf"\n{_NON_LB_SEP}*\n")
 _BLANK_LINE_RE: Any = regex.compile(rf"{_LB}{_NON_LB_SEP}*{_LB}|\u2029")
 _LINE_BREAK_RE: Any = regex.compile(rf"[{_LINE_BREAKS}]")
 _HEADLINE_RE: Any = regex.compile(
-    rf"[^{_LINE_BREAKS}]{{0,79}}(?:{_W}|[{regex.escape(_CLOSERS)}])"
+    rf"[^{_LINE_BREAKS}]{{0,78}}(?:{_W}|[{regex.escape(_CLOSERS)}])"
     rf"{_NON_LB_SEP}*{_LB}(?=[{_SEP}]*[{regex.escape(_OPENERS)}]*[\p{{Lu}}\p{{Lt}}])"
 )
 
@@ -183,6 +202,17 @@ _HEADLINE_RE: Any = regex.compile(
 _TERMINATOR_WORDS = frozenset([*_TERMINATORS, *("." * k for k in range(3, 33))])
 _AFTER_TERMINATOR = frozenset([*_TERMINATOR_WORDS, *_CLOSERS])
 _OPENER_SET = frozenset(_OPENERS)
+# A line that ends with one of these was wrapped mid-sentence; it is not a headline.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "onto",
+        "over", "under", "about", "after", "before", "and", "or", "but", "nor", "as", "than",
+        "that", "which", "who", "whom", "whose", "if", "when", "while", "because", "so", "its",
+        "his", "her", "their", "our", "your", "my", "is", "are", "was", "were", "be", "been", "has",
+        "have", "had", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+        "do", "does", "did", "not",
+    ]
+)  # fmt: skip
 _NT_FORMS = ("'t", "\u2019t", "'T", "\u2019T")
 
 
@@ -204,22 +234,29 @@ _QUOTES = frozenset(
     [
         '"', "'", "`", "``", "''", "\u201c", "\u201d", "\u2018", "\u2019", "\u00ab", "\u00bb",
         "\u201e", "\u201a", "\u2039", "\u203a", "\u201f", "\u201b", "\u2032", "\u2033",
-        "\u300c", "\u300d", "\u300e", "\u300f", "\uff02", "\uff07",
+        "\u300c", "\u300d", "\u300e", "\u300f", "\uff02", "\uff07", "\u276e", "\u276f",
     ]
 )  # fmt: skip
 
 # spaCy's English number and ordinal words (lang/en/lex_attrs.py)
 _NUM_WORDS = frozenset(
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
-    ninety hundred thousand million billion trillion quadrillion gajillion bazillion""".split()
-)
+    [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        "hundred", "thousand", "million", "billion", "trillion", "quadrillion", "gajillion",
+        "bazillion",
+    ]
+)  # fmt: skip
 _ORDINAL_WORDS = frozenset(
-    """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
-    thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth
-    thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth hundredth thousandth
-    millionth billionth trillionth quadrillionth gajillionth bazillionth""".split()
-)
+    [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+        "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth", "fortieth", "fiftieth",
+        "sixtieth", "seventieth", "eightieth", "ninetieth", "hundredth", "thousandth", "millionth",
+        "billionth", "trillionth", "quadrillionth", "gajillionth", "bazillionth",
+    ]
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,11 +303,11 @@ def _shape(text: str) -> str:
 
 
 def _like_num(text: str) -> bool:
-    """spaCy's English `like_num`."""
+    """spaCy's English `like_num` (spacy/lang/en/lex_attrs.py)."""
     if text.startswith(("+", "-", "±", "~")):
         text = text[1:]
-    bare = text.replace(",", "").replace(".", "")
-    if bare.isdigit():
+    text = text.replace(",", "").replace(".", "")
+    if text.isdigit():
         return True
     if text.count("/") == 1:
         num, denom = text.split("/")
@@ -376,6 +413,7 @@ class Doc:
 
     @property
     def tokens(self) -> list[Token]:
+        """One `Token` view per token (built on each access; for tests and the API)."""
         sent_of = [0] * len(self.words)
         firsts: set[int] = set()
         lasts: set[int] = set()
@@ -395,7 +433,7 @@ class Doc:
 def _ranges(cuts: Iterable[int], n: int) -> list[tuple[int, int]]:
     """Turn sorted, distinct inner cut points (0 < cut < n) into ranges covering [0, n)."""
     bounds = [0, *cuts, n]
-    return list(zip(bounds, bounds[1:], strict=False))
+    return list(pairwise(bounds))
 
 
 class Tokenizer:
@@ -416,17 +454,16 @@ class Tokenizer:
             self._plain, self._token_re = _DEFAULT_PLAIN, _DEFAULT_TOKEN_RE
 
     def __call__(self, text: str) -> Doc:
-        starts, words = self._split(text)
-        n = len(words)
-        if not n:
+        starts, ends, words = self._split(text)
+        if not words:
             return Doc(text, [], [], [], [], [])
-        ends = list(map(add, starts, map(len, words)))
         n = _recut_nt(text, starts, ends, words)
-        terminators = list(compress(range(n), map(_TERMINATOR_WORDS.__contains__, words)))
+        terminators = _terminator_tokens(text, starts, ends, words)
         if terminators:
             n, terminators = self._merge_abbreviations(starts, ends, words, terminators)
 
-        para_cuts = _paragraph_cuts(text, starts, ends)
+        exotic = any(c in text for c in _EXOTIC_LINE_BREAKS)
+        para_cuts = _paragraph_cuts(text, starts, ends, exotic)
         sent_cuts = set(para_cuts)
         last = n - 1
         for i in terminators:
@@ -438,11 +475,11 @@ class Tokenizer:
                 if c in _OPENER_SET or (c.isalnum() and not c.islower()):
                     sent_cuts.add(i + 1)
         paragraphs = _ranges(para_cuts, n)
-        _headline_cuts(text, starts, ends, paragraphs, sent_cuts)
+        _headline_cuts(text, starts, ends, words, paragraphs, exotic, sent_cuts)
         return Doc(text, starts, ends, words, _ranges(sorted(sent_cuts), n), paragraphs)
 
-    def _split(self, text: str) -> tuple[list[int], list[str]]:
-        """Token start offsets and texts, before the abbreviation and "n't" repairs.
+    def _split(self, text: str) -> tuple[list[int], list[int], list[str]]:
+        """Token offsets and texts, before the abbreviation and "n't" repairs.
 
         The regex engine costs about the same per token whatever the pattern, and most
         tokens are plain words between single spaces. So the text is cut at spaces in C
@@ -451,53 +488,40 @@ class Tokenizer:
         Only the other pieces, joined by single spaces so that every lookaround sees the
         same neighbours as in the text, go through the token pattern, in one match whose
         repeated group records every token and its offset. The two streams are then
-        interleaved again in document order; every step is a C-level loop.
+        interleaved again in document order, with C-level slices and maps.
         """
         chunks = text.split(" ")
         # chunk k starts at sum(len(chunks[j]) + 1 for j < k)
         chunk_starts = list(accumulate(map(add, map(len, chunks), repeat(1)), initial=0))
         hard = list(compress(count(), map(not_, map(str.isalnum, chunks))))
-        if not hard:
-            return chunk_starts[:-1], chunks
-        hard_chunks = list(map(chunks.__getitem__, hard))
-        joined = " ".join(hard_chunks)
-        m = self._token_re.match(joined, concurrent=False)
-        hard_words: list[str] = m.captures(1)
-        joined_starts: list[int] = m.starts(1)
-        # where each hard chunk sits in `joined`, and its first token there
-        chunk_at = list(accumulate(map(add, map(len, hard_chunks), repeat(1)), initial=0))
-        first = list(map(bisect_left, repeat(joined_starts), chunk_at))
-        counts = map(sub, first[1:], first)
-        shift = map(sub, map(chunk_starts.__getitem__, hard), chunk_at)
-        hard_starts = list(map(add, joined_starts, chain.from_iterable(map(repeat, shift, counts))))
-        # plain runs between hard chunks: chunks[lo[j]:hi[j]]
-        lo = [0, *map(add, hard, repeat(1))]
-        hi = [*hard, len(chunks)]
-        plain_slices = list(map(slice, lo, hi))
-        hard_slices = [*map(slice, first, first[1:]), slice(0, 0)]
-        words = list(
-            chain.from_iterable(
-                chain.from_iterable(
-                    zip(
-                        map(chunks.__getitem__, plain_slices),
-                        map(hard_words.__getitem__, hard_slices),
-                        strict=True,
-                    )
-                )
-            )
-        )
-        starts = list(
-            chain.from_iterable(
-                chain.from_iterable(
-                    zip(
-                        map(chunk_starts.__getitem__, plain_slices),
-                        map(hard_starts.__getitem__, hard_slices),
-                        strict=True,
-                    )
-                )
-            )
-        )
-        return starts, words
+        if hard:
+            hard_chunks = list(map(chunks.__getitem__, hard))
+            m = self._token_re.match(" ".join(hard_chunks), concurrent=False)
+            hard_words: list[str] = m.captures(1)
+            hard_starts: list[int] = m.starts(1)
+            # where each hard chunk sits in the joined string, and the index of its first token
+            at = list(accumulate(map(add, map(len, hard_chunks), repeat(1)), initial=0))
+            first = list(map(bisect_left, repeat(hard_starts), at))
+            shifts = map(sub, map(chunk_starts.__getitem__, hard), at)
+            words: list[str] = []
+            starts: list[int] = []
+            prev = 0
+            for k, a, b, shift in zip(hard, first, first[1:], shifts):
+                if k > prev:
+                    words += chunks[prev:k]
+                    starts += chunk_starts[prev:k]
+                if b - a == 1:
+                    words.append(hard_words[a])
+                    starts.append(hard_starts[a] + shift)
+                elif b > a:
+                    words += hard_words[a:b]
+                    starts += map(add, hard_starts[a:b], repeat(shift))
+                prev = k + 1
+            words += chunks[prev:]
+            starts += chunk_starts[prev:-1]
+        else:
+            words, starts = chunks, chunk_starts[:-1]
+        return starts, list(map(add, starts, map(len, words))), words
 
     def _merge_abbreviations(
         self, starts: list[int], ends: list[int], words: list[str], terminators: list[int]
@@ -507,11 +531,16 @@ class Tokenizer:
         Returns the new token count and the terminator indexes that remain, renumbered.
         """
         plain = self._plain
+        last = len(words) - 1
         merged: list[int] = []
         for i in terminators:
             if i and words[i] == "." and ends[i - 1] == starts[i]:
                 w = words[i - 1]
-                if w in plain or (len(w) == 1 and w.isupper()):
+                if w in plain:
+                    if w in _BEFORE_NUMBER and not (i < last and words[i + 1][0].isdigit()):
+                        continue
+                    merged.append(i)
+                elif len(w) == 1 and w.isupper():
                     merged.append(i)
         if not merged:
             return len(words), terminators
@@ -524,6 +553,33 @@ class Tokenizer:
         return len(words), kept
 
 
+def _terminator_tokens(
+    text: str, starts: list[int], ends: list[int], words: list[str]
+) -> list[int]:
+    """Sorted indexes of the tokens that can end a sentence (".", "!", "?", "...", ...).
+
+    Searching the text for the few terminator characters (`str.find` is a C scan) is far
+    cheaper than testing every token.
+    """
+    found: list[int] = []
+    kinds = 0
+    for ch in _TERMINATORS:
+        pos = text.find(ch)
+        if pos < 0:
+            continue
+        kinds += 1
+        while pos >= 0:
+            k = bisect_right(starts, pos) - 1
+            if starts[k] == pos and words[k] in _TERMINATOR_WORDS:
+                found.append(k)
+                pos = text.find(ch, ends[k])
+            else:
+                pos = text.find(ch, pos + 1)
+    if kinds > 1:
+        found.sort()
+    return found
+
+
 def _recut_nt(text: str, starts: list[int], ends: list[int], words: list[str]) -> int:
     """Move the "n" of "don" "'t" into the clitic: "do" "n't". Returns the token count."""
     found: list[int] = []
@@ -531,9 +587,9 @@ def _recut_nt(text: str, starts: list[int], ends: list[int], words: list[str]) -
         if form in text:
             found.extend(_indexes(words, form))
     for k in sorted(found, reverse=True):
-        prev = words[k - 1]
-        if k == 0 or ends[k - 1] != starts[k] or prev[-1:] not in ("n", "N"):
+        if k == 0 or ends[k - 1] != starts[k] or words[k - 1][-1] not in "nN":
             continue
+        prev = words[k - 1]
         if len(prev) > 1:
             words[k - 1] = prev[:-1]
             ends[k - 1] -= 1
@@ -546,10 +602,9 @@ def _recut_nt(text: str, starts: list[int], ends: list[int], words: list[str]) -
     return len(words)
 
 
-def _paragraph_cuts(text: str, starts: list[int], ends: list[int]) -> list[int]:
+def _paragraph_cuts(text: str, starts: list[int], ends: list[int], exotic: bool) -> list[int]:
     """Token indexes that start a paragraph after a blank line (sorted, 0 < cut < n)."""
     first, last = starts[0], ends[-1]
-    exotic = any(c in text for c in _EXOTIC_LINE_BREAKS)
     pattern = _BLANK_LINE_RE if exotic else _BLANK_LINE_LF_RE
     cuts: list[int] = []
     for m in pattern.finditer(text, first, last, concurrent=False):
@@ -563,11 +618,12 @@ def _headline_cuts(
     text: str,
     starts: list[int],
     ends: list[int],
+    words: list[str],
     paragraphs: list[tuple[int, int]],
+    exotic: bool,
     cuts: set[int],
 ) -> None:
     """Add a sentence cut after a headline-like first line of a paragraph."""
-    exotic = any(c in text for c in _EXOTIC_LINE_BREAKS)
     for a, b in paragraphs:
         if b - a < 2:
             continue
@@ -583,7 +639,7 @@ def _headline_cuts(
         m = _HEADLINE_RE.match(text, s, e)
         if m is not None:
             cut = bisect_left(starts, m.end())
-            if a < cut < b:
+            if a < cut < b and words[cut - 1].lower() not in _FUNCTION_WORDS:
                 cuts.add(cut)
 
 
