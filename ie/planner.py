@@ -134,6 +134,12 @@ def plan(ir: IR) -> Anchor | None:
     first = ir.items[0] if isinstance(ir, ISeq) and ir.items else ir
     if isinstance(first, ILook) and first.kind == "(?<=":
         cands += _lookbehind_candidates(first)
+    last = ir.items[-1] if isinstance(ir, ISeq) and ir.items else ir
+    if isinstance(last, ILook) and last.kind == "(?=" and isinstance(ir, ISeq):
+        # a trailing lookahead is read right after the match: its words are anchors too,
+        # as if the match went on through them
+        ahead = last.item.items if isinstance(last.item, ISeq) else (last.item,)
+        cands += _candidates(ISeq((*ir.items[:-1], *ahead)), 0, 0)
     best = _best(cands)
     if best is None:
         return None

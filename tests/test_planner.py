@@ -313,7 +313,7 @@ NO_ANCHOR = [
     ("optional-literal-only", '[is_title] "said"?'),
     ("alternation-with-a-class", '("said" | [is_title]) _'),
     ("negated", '[not lower = "said"]'),
-    ("lookahead-only", '[is_title] (?= "said")'),
+    ("lookahead-not-last", '[is_title] (?= "said") [is_title]'),
     ("star", '("said")* [is_title]'),
 ]
 
@@ -351,3 +351,10 @@ def test_plan_on_lowered_ir() -> None:
 def test_possessive_is_a_common_anchor() -> None:
     # "'s" follows most names in news text; "un" is rarer and should be the anchor
     assert set(anchor_of('"\'s" "un"').keys) == {("w", "un")}
+
+
+def test_trailing_lookahead_word_is_an_anchor() -> None:
+    anchor = anchor_of('[is_title] (?= "said")')
+    assert anchor is not None
+    assert anchor.keys == frozenset({("w", "said")})
+    assert (anchor.min_before, anchor.max_before) == (1, 1)
