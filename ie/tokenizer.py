@@ -26,7 +26,8 @@ Tokens:
   an apostrophe that follows no word (``'s`` alone) are punctuation tokens.
 * Periods kept: dotted initialisms (``U.S.``, ``e.g.``, ``a.m.``: one letter before each
   period), the abbreviations in `ABBREVIATIONS` (``Mr.``, ``Inc.``, ``Jan.``; ``No.``, ``Fig.``
-  and ``pp.`` only before a number) and a one-letter capital initial (``J.``).
+  and ``pp.`` only before a number) and a one-letter capital initial (``J.``; so
+  ``Plan B. Then`` stays one sentence).
 * URLs (``http://``, ``https://``, ``ftp://``, ``www.``; balanced parentheses kept, trailing
   ``.,;:!?)]}`` and quotes left out), bare domains with a common lower-case TLD
   (``bbc.co.uk/news``) and e-mail addresses are one token.
@@ -506,7 +507,7 @@ class Tokenizer:
             words: list[str] = []
             starts: list[int] = []
             prev = 0
-            for k, a, b, shift in zip(hard, first, first[1:], shifts):
+            for k, a, b, shift in zip(hard, first, first[1:], shifts, strict=False):
                 if k > prev:
                     words += chunks[prev:k]
                     starts += chunk_starts[prev:k]
