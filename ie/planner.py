@@ -116,14 +116,23 @@ def _lookbehind_candidates(look: ILook) -> list[Candidate]:
     return out
 
 
+#: rough relative frequency of a token carrying a key of each rarity score
+_FREQUENCY = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16, 6: 32}
+_UNBOUNDED_WINDOW = 40  # start positions tried per hit when the window is the whole unit
+
+
+def _cost(c: Candidate) -> int:
+    """Expected start positions tried: how often the anchor occurs x how many starts each
+    occurrence opens (a rare word far from the start can lose to a common one at it)."""
+    score, _, lo, hi, _ = c
+    width = _UNBOUNDED_WINDOW if hi is None else hi - lo + 1
+    return _FREQUENCY.get(score, 64) * width
+
+
 def _best(cands: list[Candidate]) -> Candidate | None:
     if not cands:
         return None
-    # rarest first; then the narrowest window of start positions to try
-    return min(
-        cands,
-        key=lambda c: (c[0], c[3] is None, (c[3] - c[2]) if c[3] is not None else 0, len(c[1])),
-    )
+    return min(cands, key=lambda c: (_cost(c), c[0], c[3] is None, len(c[1]), sorted(c[1])))
 
 
 def plan(ir: IR) -> Anchor | None:

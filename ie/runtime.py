@@ -254,7 +254,7 @@ class Engine:
                         h += 1
                         continue
                     if anchor.max_before is None:
-                        lo = max(cur, _unit_start(doc, rule, a))
+                        lo = max(cur, _unit_bounds(doc, rule, a)[0])
                     else:
                         lo = max(cur, a - anchor.max_before)
                     found = None
@@ -389,12 +389,13 @@ def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     return (first, last) if first < last else None
 
 
-def _unit_start(doc: Doc, rule: CompiledRule, token: int) -> int:
+def _unit_bounds(doc: Doc, rule: CompiledRule, token: int) -> tuple[int, int]:
+    """Token range of the scope unit (sentence, paragraph, document) holding `token`."""
     if rule.scope == "sentence":
-        return doc.sentences[doc.sentence_of(token)][0]
+        return doc.sentences[doc.sentence_of(token)]
     if rule.scope == "paragraph":
-        return doc.paragraphs[doc.paragraph_of(token)][0]
-    return 0
+        return doc.paragraphs[doc.paragraph_of(token)]
+    return 0, len(doc)
 
 
 def _merge(lists: Iterable[Sequence[int]]) -> list[int]:
