@@ -94,6 +94,9 @@ def token_pieces(doc: Doc) -> list[str]:
         else:
             plain[a] = plain[a][:-4] + "S-\x05\x06"
             plain[b - 1] = plain[b - 1][:-4] + "-E\x05\x06"
+    if doc.extra is not None:
+        # pos/tag/lemma/ent from another pipeline ride in the tags field: `pos=NOUN;`
+        plain = [p[:-1] + x + "\x06" if x else p for p, x in zip(plain, doc.extra, strict=True)]
     return plain
 
 

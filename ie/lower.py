@@ -20,6 +20,21 @@ from ie.resolve import Symbols
 from ie.tokenizer import Tokenizer
 
 ANY = r"\x01[^\x06]*\x06"
+ANNOTATIONS = ("pos", "tag", "lemma", "ent")  # from a richer pipeline, in the tags field
+
+
+def annotation_is(attr: str, values: list[str]) -> str:
+    """One token record whose `attr` annotation (e.g. `pos=NOUN;`) is one of `values`."""
+    alt = "|".join(regex.escape(clean_annotation(attr, v)) for v in sorted(set(values)))
+    return rf"\x01[^\x05]*\x05[^\x06]*?(?<=[\x05;]){attr}=(?:{alt});[^\x06]*\x06"
+
+
+def clean_annotation(attr: str, value: str) -> str:
+    """Annotation values as stored: no separators or control characters; lemmas lower-case."""
+    value = regex.sub(r"[;\x00-\x1f\x7f-\x9f]", "_", value)
+    return value.lower() if attr == "lemma" else value
+
+
 MAX_REPEAT = 10_000  # the largest {m,n} bound (and token length) a pattern may use
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
 
@@ -186,7 +201,7 @@ _FIELD = {
     "text": (r"\x01[^\x02]*\x02", r"\x03"),
     "shape": (r"\x01[^\x03]*\x03", r"\x04"),
 }
-_ATTRIBUTES = ("text", "lower", "shape", "prefix", "suffix", "length")
+_ATTRIBUTES = ("text", "lower", "shape", "prefix", "suffix", "length", *ANNOTATIONS)
 _FIELD_START = {"lower": r"\x01", "text": r"\x02", "shape": r"\x03"}
 
 
@@ -489,6 +504,8 @@ class Lowerer:
             except RegexError as exc:
                 self.diags.append(Diagnostic("E0305", f"invalid regular expression: {exc}", t.span))
                 return ANY, None
+        if isinstance(t, n.TInSet) and t.attr in ANNOTATIONS:
+            return annotation_is(t.attr, list(t.values)), None
         if isinstance(t, n.TInSet):
             if t.attr not in _FIELD:
                 self._value_error(t, f"`in (...)` works on text, lower or shape, not {t.attr}")
@@ -551,6 +568,9 @@ class Lowerer:
         if attr in FLAG_POSITION:
             self._value_error(t, f"`{attr}` is yes/no: write [{attr}] or [not {attr}]")
             return ANY, None
+        if attr in ANNOTATIONS and isinstance(v, str) and op in ("=", "!="):
+            src = annotation_is(attr, [v])
+            return (f"(?!{src}){ANY}", None) if op == "!=" else (src, None)
         if not isinstance(v, str):
             self._value_error(t, f"`{attr}` is compared with a quoted string")
             return ANY, None

@@ -188,6 +188,11 @@ _ATTRS = (
     "prefix",
     "suffix",
     "length",
+    # given only by a richer pipeline (a spaCy Doc, see ie/adapters.py); never match otherwise
+    "pos",
+    "tag",
+    "lemma",
+    "ent",
 )
 
 

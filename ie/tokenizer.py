@@ -365,8 +365,8 @@ class Token:
 class Doc:
     """A tokenised document. Parallel lists, not one object per token, for speed."""
 
-    __slots__ = ("_para_starts", "_sent_starts", "ends", "paragraphs", "sentences", "starts",
-                 "text", "words")  # fmt: skip
+    __slots__ = ("_para_starts", "_sent_starts", "ends", "extra", "paragraphs", "sentences",
+                 "starts", "text", "words")  # fmt: skip
 
     def __init__(
         self,
@@ -376,8 +376,12 @@ class Doc:
         words: list[str],
         sentences: list[tuple[int, int]],
         paragraphs: list[tuple[int, int]],
+        extra: list[str] | None = None,
     ) -> None:
         self.text = text
+        # per-token attributes from a richer pipeline (pos, tag, lemma, ent), already in
+        # the record layout's tag syntax (see ie/adapters.py); None for ie's own tokenizer
+        self.extra = extra
         self.starts = starts
         self.ends = ends
         self.words = words
