@@ -90,21 +90,24 @@ class CompiledRule:
     labels: frozenset[str]  # tag labels the pattern reads (lexicons, types, views)
     examples: tuple[ExampleSpec, ...] = ()
     kind: str = "tokens"  # "tokens": over token records; "chars": over the raw text
-    pattern: Any = field(default=None, compare=False)
+    _pattern: Any = field(default=None, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.pattern is None:
-            self.pattern = regex.compile(self.pattern_source)
+    @property
+    def pattern(self) -> Any:
+        """The compiled regex, built on first use: a run compiles only the rules that a
+        document can reach, and a cached pack loads without compiling any."""
+        if self._pattern is None:
+            self._pattern = regex.compile(self.pattern_source)
+        return self._pattern
 
     def __getstate__(self) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
-        state["pattern"] = None  # rebuilt from pattern_source: cheap, and version-proof
+        state["_pattern"] = None  # rebuilt from pattern_source: version-proof
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
-        self.__post_init__()
 
 
 @dataclass(frozen=True, slots=True)

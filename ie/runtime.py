@@ -15,6 +15,7 @@ the same order, which gives identical matches.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,7 @@ class Engine:
     )
     _views: dict[str, list[ViewSpec]] = field(init=False)
     _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
+    _by_key: dict[tuple[str, str], list[int]] = field(init=False)  # anchor key -> rules
 
     def __post_init__(self) -> None:
         words: set[str] = set()
@@ -128,6 +130,10 @@ class Engine:
         self._words = frozenset(words)
         self._shapes = frozenset(shapes)
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
+        self._by_key = {}
+        for r in self.pack.rules:
+            for key in r.anchor.keys if r.anchor is not None else ():
+                self._by_key.setdefault(key, []).append(r.index)
         self._views = {}
         for v in self.pack.views:
             self._views.setdefault(v.type, []).append(v)
@@ -156,6 +162,11 @@ class Engine:
                 positions[("te", label)] = sorted(it.end - 1 for it in found)
             encoded: dict[str, Encoded] = {}
             produced: dict[str, list[Record]] = {}
+            if self.planner:
+                # only rules whose anchor occurs in this document can match in it
+                by_key = self._by_key
+                active = {i for key, at in positions.items() if at for i in by_key.get(key, ())}
+                rules = [r for r in rules if r.anchor is None or r.index in active]
             for rule in rules:
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
@@ -166,7 +177,8 @@ class Engine:
                             pieces = token_pieces(doc)
                         enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
                     recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
-                produced.setdefault(rule.type, []).extend(recs)
+                if recs:
+                    produced.setdefault(rule.type, []).extend(recs)
             for type_, recs in produced.items():
                 final = apply_policy(recs, self.pack.policies.get(type_, "longest"))
                 out.extend(final)
@@ -232,8 +244,6 @@ class Engine:
         positions: dict[tuple[str, str], list[int]],
         items: dict[str, list[_Item]],
     ) -> list[Record]:
-        import time
-
         t0 = time.perf_counter() if self.profile is not None else 0.0
         tries = 0
         matches: list[Any] = []
