@@ -15,19 +15,13 @@ Boundary policy: CoNLL's own (titles stay outside PER: "President [Clinton]").
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from gold_io import GOLD_DIR, arguments, corpora_root, held_out, missing, refuse, write_gold
+
 TYPES = {"PER": "Person", "ORG": "Org", "LOC": "Place"}
-
-
-def corpora_root() -> Path:
-    return Path(os.environ.get("IE_CORPORA", "/work/shared/corpora"))
 
 
 def read_documents(lines: Iterator[str]) -> Iterator[list[list[tuple[str, str]]]]:
@@ -103,39 +97,23 @@ def build(doc_id: str, sentences: list[list[tuple[str, str]]]) -> dict[str, Any]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--split", choices=("train", "dev", "test"), default="dev")
-    ap.add_argument("--corpus", type=Path, default=None, help="the conll2003 folder")
-    ap.add_argument("-o", "--output", type=Path, default=None)
-    ap.add_argument("--final-test", action="store_true", help="allow the held-out test split")
+    ap = arguments(__doc__, "conll2003", "train, dev (test is held out)", "dev")
     args = ap.parse_args(argv)
-    if args.split == "test" and not args.final_test:
-        print(
-            "error: the test split (CoNLL++) is held out for the final score; "
-            "use train or dev (or --final-test, once)",
-            file=sys.stderr,
-        )
+    if args.split not in ("train", "dev", "test"):
+        return refuse(f"unknown split {args.split!r} (train, dev)")
+    if held_out([args.split], args.final_test):
         return 2
-    folder = args.corpus or corpora_root() / "conll2003"
-    src = folder / f"conllpp_{args.split}.txt"
-    if not src.is_file():
-        print(
-            f"error: CoNLL-2003 not found: {src} is missing (see docs/evaluation.md)",
-            file=sys.stderr,
-        )
+    src = (args.corpus or corpora_root() / "conll2003") / f"conllpp_{args.split}.txt"
+    if missing(src, "CoNLL-2003"):
         return 2
-    out = args.output or Path("/tmp/ie-gold") / f"conllpp_{args.split}.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    docs = records = 0
-    with open(src, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as w:
-        for i, sentences in enumerate(read_documents(iter(f))):
-            doc = build(f"conllpp_{args.split}_{i:04d}", sentences)
-            docs += 1
-            records += len(doc["records"])
-            w.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"{out}: {docs} documents, {records} records", file=sys.stderr)
+    out = args.output or GOLD_DIR / f"conllpp_{args.split}.jsonl"
+    with open(src, encoding="utf-8") as f:
+        docs = (
+            build(f"conllpp_{args.split}_{i:04d}", sentences)
+            for i, sentences in enumerate(read_documents(iter(f)))
+        )
+        n_docs, n_records = write_gold(out, docs)
+    print(f"{out}: {n_docs} documents, {n_records} records", file=sys.stderr)
     return 0
 
 

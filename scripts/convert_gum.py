@@ -20,13 +20,12 @@ kept once, and a trailing possessive ("Afghanistan's") is left out of the span.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
+
+from gold_io import GOLD_DIR, arguments, corpora_root, held_out, missing, refuse, write_gold
 
 TYPES = {"person": "Person", "organization": "Org", "place": "Place"}
 JOINERS = {
@@ -78,10 +77,6 @@ ARTICLE = re.compile(r"^(the|The)\s+")
 POSSESSIVE = re.compile(r"\s*['’]s?$")
 
 
-def corpora_root() -> Path:
-    return Path(os.environ.get("IE_CORPORA", "/work/shared/corpora"))
-
-
 def is_name(words: list[str]) -> bool:
     if not words or words[0] in PRONOUNS:
         return False
@@ -117,43 +112,22 @@ def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--split", default="train,dev", help="GUM splits, comma-separated")
-    ap.add_argument("--corpus", type=Path, default=None, help="the gum-news folder")
-    ap.add_argument("-o", "--output", type=Path, default=None)
-    ap.add_argument("--final-test", action="store_true", help="allow the held-out test split")
+    ap = arguments(__doc__, "gum-news", "GUM splits, comma-separated", "train,dev")
     args = ap.parse_args(argv)
     splits = {s.strip() for s in args.split.split(",") if s.strip()}
     if not splits <= {"train", "dev", "test"}:
-        print(f"error: unknown split in {args.split!r} (train, dev, test)", file=sys.stderr)
+        return refuse(f"unknown split in {args.split!r} (train, dev, test)")
+    if held_out(splits, args.final_test):
         return 2
-    if "test" in splits and not args.final_test:
-        print("error: the test split is held out; use train and dev", file=sys.stderr)
+    src = (args.corpus or corpora_root() / "gum-news") / "gum_news_annotations.jsonl"
+    if missing(src, "GUM news"):
         return 2
-    folder = args.corpus or corpora_root() / "gum-news"
-    src = folder / "gum_news_annotations.jsonl"
-    if not src.is_file():
-        print(
-            f"error: GUM news not found: {src} is missing (see docs/evaluation.md)", file=sys.stderr
-        )
-        return 2
-    out = args.output or Path("/tmp/ie-gold") / "gum_news.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    docs = records = 0
-    with open(src, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as w:
-        for line in f:
-            if not line.strip():
-                continue
-            obj = json.loads(line)
-            if obj.get("gum_split") not in splits:
-                continue
-            doc = convert_document(obj)
-            docs += 1
-            records += len(doc["records"])
-            w.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"{out}: {docs} documents, {records} records", file=sys.stderr)
+    out = args.output or GOLD_DIR / "gum_news.jsonl"
+    with open(src, encoding="utf-8") as f:
+        objs = (json.loads(line) for line in f if line.strip())
+        docs = (convert_document(o) for o in objs if o.get("gum_split") in splits)
+        n_docs, n_records = write_gold(out, docs)
+    print(f"{out}: {n_docs} documents, {n_records} records", file=sys.stderr)
     return 0
 
 

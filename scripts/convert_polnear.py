@@ -21,20 +21,15 @@ Boundary policy (see docs/evaluation.md):
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
-from pathlib import Path
 from typing import Any
+
+from gold_io import GOLD_DIR, arguments, corpora_root, held_out, missing, refuse, write_gold
 
 SPLITS = ("train", "dev", "test")
 OPEN_QUOTES = "\"“‘'«"
 CLOSE_QUOTES = "\"”’'»"
-
-
-def corpora_root() -> Path:
-    return Path(os.environ.get("IE_CORPORA", "/work/shared/corpora"))
 
 
 def span_field(text: str, spans: list[list[Any]]) -> dict[str, Any] | None:
@@ -96,41 +91,23 @@ def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--split", choices=SPLITS, default="dev")
-    ap.add_argument("--corpus", type=Path, default=None, help="the polnear folder")
-    ap.add_argument("-o", "--output", type=Path, default=None)
-    ap.add_argument("--final-test", action="store_true", help="allow the held-out test split")
+    ap = arguments(__doc__, "polnear", "train, dev (test is held out)", "dev")
     args = ap.parse_args(argv)
-    if args.split == "test" and not args.final_test:
-        print(
-            "error: the test split is held out for the final score; "
-            "use train or dev (or --final-test, once)",
-            file=sys.stderr,
-        )
+    if args.split not in SPLITS:
+        return refuse(f"unknown split {args.split!r} ({', '.join(SPLITS)})")
+    if held_out([args.split], args.final_test):
         return 2
-    folder = args.corpus or corpora_root() / "polnear"
-    src = folder / f"polnear_{args.split}.jsonl"
-    if not src.is_file():
-        print(
-            f"error: PolNeAR not found: {src} is missing (see docs/evaluation.md)", file=sys.stderr
-        )
+    src = (args.corpus or corpora_root() / "polnear") / f"polnear_{args.split}.jsonl"
+    if missing(src, "PolNeAR"):
         return 2
-    out = args.output or Path("/tmp/ie-gold") / f"polnear_{args.split}.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    docs = records = direct = 0
-    with open(src, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as w:
-        for line in f:
-            if not line.strip():
-                continue
-            doc = convert_document(json.loads(line))
-            docs += 1
-            records += len(doc["records"])
-            direct += sum("kind" in r["fields"] for r in doc["records"])
-            w.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"{out}: {docs} documents, {records} Quote records ({direct} direct)", file=sys.stderr)
+    out = args.output or GOLD_DIR / f"polnear_{args.split}.jsonl"
+    with open(src, encoding="utf-8") as f:
+        docs = [convert_document(json.loads(line)) for line in f if line.strip()]
+    n_docs, n_records = write_gold(out, docs)
+    direct = sum("kind" in r["fields"] for d in docs for r in d["records"])
+    print(
+        f"{out}: {n_docs} documents, {n_records} Quote records ({direct} direct)", file=sys.stderr
+    )
     return 0
 
 
