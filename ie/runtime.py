@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ie.encode import Encoded, encode, token_pieces
-from ie.program import CompiledPack, CompiledRule, ValueSpec, ViewSpec, lexicon_key
+from ie.program import (
+    CompiledPack,
+    CompiledRule,
+    LexiconSpec,
+    ValueSpec,
+    ViewSpec,
+    lexicon_key,
+)
 from ie.records import Field, Record, sort_records
 from ie.tokenizer import Doc, Tokenizer
 
@@ -116,6 +123,9 @@ class Engine:
     _views: dict[str, list[ViewSpec]] = field(init=False)
     _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
     _by_key: dict[tuple[str, str], list[int]] = field(init=False)  # anchor key -> rules
+    _groups: dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]] | None = field(
+        init=False, default=None
+    )
 
     def __post_init__(self) -> None:
         words: set[str] = set()
@@ -194,31 +204,49 @@ class Engine:
     # ---- stages -----------------------------------------------------------------------
 
     def _lexicon_hits(self, doc: Doc, lowers: list[str]) -> dict[str, list[_Item]]:
-        """Every lexicon phrase in the document: one set probe per token and lexicon, and
-        for the rare tokens that start some phrase, one hash probe per phrase length."""
+        """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
+        written, lower-cased, without accents): one set probe per token, and for the rare
+        tokens that start some phrase, one probe per lexicon and phrase length."""
         hits: dict[str, list[_Item]] = {}
         n = len(lowers)
-        for lex in self.pack.lexicons:
-            if lex.accents:
-                keys = [lexicon_key(w, lex.exact, True) for w in doc.words]
+        for (exact, accents), (firsts, lexicons) in self._lexicon_groups().items():
+            if accents:
+                keys = [lexicon_key(w, exact, True) for w in doc.words]
             else:
-                keys = doc.words if lex.exact else lowers
-            firsts = lex.first_keys()
-            found: list[_Item] = []
+                keys = doc.words if exact else lowers
             for i in [i for i, k in enumerate(keys) if k in firsts]:
-                last = min(n, i + lex.max_tokens)
-                for end in range(i + 1, last + 1):
-                    key = keys[i] if end == i + 1 else " ".join(keys[i:end])
-                    entry = lex.find(key)
-                    if entry is None:
+                for lex in lexicons:
+                    if keys[i] not in lex.first_keys():
                         continue
-                    if end - i > 1 and doc.sentence_of(i) != doc.sentence_of(end - 1):
-                        break  # a phrase never runs across a sentence end
-                    found.append(_Item(i, end, None, entry))
-            if found:
-                found.sort(key=lambda it: (it.start, -it.end, it.entry))
-                hits[lex.label] = found
+                    found = hits.setdefault(lex.label, [])
+                    for end in range(i + 1, min(n, i + lex.max_tokens) + 1):
+                        key = keys[i] if end == i + 1 else " ".join(keys[i:end])
+                        entry = lex.find(key)
+                        if entry is None:
+                            continue
+                        if end - i > 1 and doc.sentence_of(i) != doc.sentence_of(end - 1):
+                            break  # a phrase never runs across a sentence end
+                        found.append(_Item(i, end, None, entry))
+        for label in [label for label, found in hits.items() if not found]:
+            del hits[label]
+        for found in hits.values():
+            found.sort(key=lambda it: (it.start, -it.end, it.entry))
         return hits
+
+    def _lexicon_groups(
+        self,
+    ) -> dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]]:
+        """Lexicons by key kind, with the union of their first tokens; built on first use
+        (a cached pack's big lexicons load their indexes only when a document needs them)."""
+        if self._groups is None:
+            grouped: dict[tuple[bool, bool], list[LexiconSpec]] = {}
+            for lex in self.pack.lexicons:
+                grouped.setdefault((lex.exact, lex.accents), []).append(lex)
+            self._groups = {
+                kind: (frozenset().union(*(lex.first_keys() for lex in lexicons)), lexicons)
+                for kind, lexicons in grouped.items()
+            }
+        return self._groups
 
     def _positions(self, doc: Doc, lowers: list[str]) -> dict[tuple[str, str], list[int]]:
         pos: dict[tuple[str, str], list[int]] = {}
