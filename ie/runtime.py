@@ -123,6 +123,7 @@ class Engine:
     _views: dict[str, list[ViewSpec]] = field(init=False)
     _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
     _by_key: dict[tuple[str, str], list[int]] = field(init=False)  # anchor key -> rules
+    _strata: list[tuple[list[CompiledRule], list[str]]] = field(init=False)  # rules, labels
     _groups: dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]] | None = field(
         init=False, default=None
     )
@@ -140,6 +141,10 @@ class Engine:
         self._words = frozenset(words)
         self._shapes = frozenset(shapes)
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
+        self._strata = []
+        for stratum in self.pack.strata:
+            rules = [self.pack.rules[i] for i in stratum]
+            self._strata.append((rules, sorted(set().union(*(r.labels for r in rules)))))
         self._by_key = {}
         for r in self.pack.rules:
             for key in r.anchor.keys if r.anchor is not None else ():
@@ -162,9 +167,7 @@ class Engine:
         positions = self._positions(doc, lowers)
         pieces: list[str] | None = None
         out: list[Record] = []
-        for stratum in self.pack.strata:
-            rules = [self.pack.rules[i] for i in stratum]
-            labels = sorted(set().union(*(r.labels for r in rules)))
+        for rules, labels in self._strata:
             tags = _tags(items, labels) if labels else None
             for label in labels:
                 found = items.get(label, ())
