@@ -3,7 +3,7 @@
     python scripts/convert_conll.py --split dev          # -> /tmp/ie-gold/conllpp_dev.jsonl
 
 Reads conllpp_<split>.txt from the corpora folder in place (default
-/work/shared/corpora/conll2003, or $IE_CORPORA/conll2003). The test split (CoNLL++) is
+../shared/corpora/conll2003, or $IE_CORPORA/conll2003). The test split (CoNLL++) is
 held out for the final score: it is refused unless --final-test is given.
 
 Documents are rebuilt from the tokens: `-DOCSTART-` starts a document, tokens are joined

@@ -3,7 +3,7 @@
     python scripts/convert_gum.py --split train,dev      # -> /tmp/ie-gold/gum_news.jsonl
 
 Reads gum_news_annotations.jsonl from the corpora folder in place (default
-/work/shared/corpora/gum-news, or $IE_CORPORA/gum-news). GUM's test documents are not
+../shared/corpora/gum-news, or $IE_CORPORA/gum-news). GUM's test documents are not
 used unless --final-test is given.
 
 Boundary policy (see docs/evaluation.md): GUM annotates every mention, named or not, with

@@ -4,7 +4,7 @@
     python scripts/convert_polnear.py --split train -o /tmp/polnear_train.jsonl
 
 Reads `polnear_<split>.jsonl` from the corpora folder in place (default
-/work/shared/corpora/polnear, or $IE_CORPORA/polnear) and writes gold outside the project.
+../shared/corpora/polnear, or $IE_CORPORA/polnear) and writes gold outside the project.
 The test split is held out for the final score: it is refused unless --final-test is given.
 
 Boundary policy (see docs/evaluation.md):

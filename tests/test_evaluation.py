@@ -17,7 +17,8 @@ from ie.cli import app
 from ie.evaluation import GoldDoc, GoldError, Item, Value, match, parse_gold, render, score
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = Path(os.environ.get("IE_CORPORA", "/work/shared/corpora"))
+# the converters' own default: ../shared/corpora beside the project (scripts/gold_io.py)
+CORPORA = Path(os.environ.get("IE_CORPORA", ROOT.parent / "shared" / "corpora"))
 
 
 def item(t: str, s: int, e: int, rule: str | None = None, **fields: Value) -> Item:
