@@ -13,7 +13,7 @@ Boundary policy (see docs/evaluation.md):
 - field `content`: the fragment without surrounding white space and, for a direct quote,
   without its enclosing quotation marks (as the news pack's `content` is);
 - `kind="direct"` when the fragment starts with a quotation mark;
-- field `source`: the source as annotated (appositives and titles included: "White House
+- field `speaker`: the source as annotated (appositives and titles included: "White House
   spokesman Josh Earnest"); a two-part source spans from its first to its last part;
   absent for `Attribution-no-source`;
 - field `cue`: the cue span; only the first annotator's attributions are used.
@@ -78,7 +78,7 @@ def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
             content, direct = content_field(text, s, e)
             fields: dict[str, Any] = {"content": content}
             if source is not None:
-                fields["source"] = source
+                fields["speaker"] = source
             if cue is not None:
                 fields["cue"] = cue
             if direct:
