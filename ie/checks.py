@@ -77,8 +77,10 @@ def _typo_help(rule: n.Rule) -> str | None:
     return None
 
 
-def check_yield(rule: n.Rule, caps: set[str]) -> list[Diagnostic]:
-    """Every yielded capture exists; every capture is yielded (a warning)."""
+def check_yield(
+    rule: n.Rule, caps: set[str], where: dict[str, Span] | None = None
+) -> list[Diagnostic]:
+    """Every yielded capture exists; every capture is yielded (a warning at the capture)."""
     diags: list[Diagnostic] = []
     used: set[str] = set()
     if rule.yield_ is None:
@@ -115,7 +117,7 @@ def check_yield(rule: n.Rule, caps: set[str]) -> list[Diagnostic]:
             Diagnostic(
                 "W0105",
                 f"capture `{c}` is not used by `yield`",
-                rule.name_span,
+                (where or {}).get(c, rule.name_span),
                 severity="warning",
                 help=f"yield it (`{c}`) or drop the label; start it with _ to silence this",
             )
@@ -123,7 +125,7 @@ def check_yield(rule: n.Rule, caps: set[str]) -> list[Diagnostic]:
     return diags
 
 
-def _capture_nodes(p: n.Pattern) -> list[n.Capture]:
+def capture_nodes(p: n.Pattern) -> list[n.Capture]:
     return [node for node in walk(p) if isinstance(node, n.Capture)]
 
 
@@ -137,7 +139,7 @@ def check_duplicate_captures(rule: n.Rule, pattern: n.Pattern) -> list[Diagnosti
         first: dict[str, n.Capture] = {}
         for item in node.items:
             names: dict[str, n.Capture] = {}
-            for cap in _capture_nodes(item):
+            for cap in capture_nodes(item):
                 names.setdefault(cap.name, cap)
             for name, cap in names.items():
                 if name in first:

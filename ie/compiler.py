@@ -25,6 +25,7 @@ import regex
 
 from ie import nodes as n
 from ie.checks import (
+    capture_nodes,
     captures_of,
     check_bounds,
     check_duplicate_captures,
@@ -91,12 +92,16 @@ def load(pack: Path) -> tuple[dict[str, object], dict[str, str], list[Diagnostic
     for f in files:
         shown = _display(f)
         try:
-            sources[shown] = f.read_bytes().decode("utf-8")
+            data = f.read_bytes()
+            sources[shown] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
             diags.append(
                 Diagnostic(
                     "E0105",
-                    f"{shown} is not valid UTF-8 (byte {exc.start}); save it as UTF-8",
+                    f"{shown} is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+                    Span(shown, line, col, line, col + 1, exc.start, exc.start + 1),
                 )
             )
         except OSError as exc:
@@ -393,7 +398,8 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         diags.extend(lowerer.diags)
         irs[rule.name] = ir
         lowerers[rule.name] = lowerer
-        diags.extend(check_yield(rule, {c.name for c in captures_of(ir)}))
+        spans = {c.name: c.span for c in reversed(capture_nodes(pattern))}
+        diags.extend(check_yield(rule, {c.name for c in captures_of(ir)}, spans))
         diags.extend(check_bounds(rule, ir))
     diags.extend(unused_definitions(sym))
 

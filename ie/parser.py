@@ -535,6 +535,14 @@ def _syntax_diagnostic(
     text = str(tok)
     help_ = _keyword_typo_help(chunk, exc) or _expected_help(exc.expected)
     message = f"unexpected {_describe(tok)}"
+    if tok.type == "WORD":
+        hint = did_you_mean(text, [k for k in KEYWORDS if k not in {"rule", "let", "lexicon"}])
+        if hint:
+            help_ = f"`{text}` is not a keyword here; {hint}"
+    if tok.type in {"RPAR", "RSQB"}:
+        opening = "(" if tok.type == "RPAR" else "["
+        message = f"unexpected `{text}`: it has no matching `{opening}` before it"
+        help_ = f"remove it, or add the `{opening}` it closes"
     if tok.type in {"RULE", "LET", "LEXICON", "OVERLAP", "IMPORT"}:
         message = f"`{text}` starts a new declaration, but the one before it is unfinished"
     return Diagnostic("E0101", message, lines.span(path, start, end), help=help_)

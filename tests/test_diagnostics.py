@@ -211,9 +211,6 @@ def test_json_for_a_missing_pack() -> None:
     assert "/no/such/pack" in obj["message"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: E0105 (file not UTF-8) has no path/line/col, in text or JSON"
-)
 def test_json_for_a_non_utf8_file_names_the_file_and_position() -> None:
     result = check_in(GOLDEN, "E0105_not_utf8.ie", "--error-format", "json")
     (obj,) = [json.loads(line) for line in result.stdout.splitlines()]
@@ -332,7 +329,6 @@ def test_line_separator_in_a_comment_keeps_the_shown_line_right(tmp_path: Path) 
     assert '   3 |   match w:@Persn "said"' in out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: misspelt clause keyword `exmaple` gets no hint")
 def test_misspelt_example_keyword_gets_did_you_mean(tmp_path: Path) -> None:
     src = (
         'rule r\n  match n:[is_title] "said"\n  yield Said(n)\n'
@@ -362,9 +358,6 @@ def test_label_without_pattern_is_a_syntax_error(tmp_path: Path) -> None:
     assert "r.ie:2:9: error[E0101]" in out
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: unmatched `)` gets a list of keywords instead of a hint"
-)
 def test_unmatched_paren_says_so() -> None:
     out = check_in(GOLDEN, "E0101_unexpected_token.ie").stdout
     assert "matching" in out
@@ -426,9 +419,6 @@ def test_two_line_example_is_underlined_to_the_end_of_its_first_line(tmp_path: P
     assert len(caret_line.rstrip()) == len(source_line.rstrip())
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: W0105 points at the rule name, not at the unused capture"
-)
 def test_unused_capture_warning_points_at_the_capture() -> None:
     out = check_in(GOLDEN, "W0105_unused_capture.ie").stdout
     assert "W0105_unused_capture.ie:2:9: warning[W0105]" in out
