@@ -30,7 +30,7 @@ from ie.program import (
     lexicon_key,
 )
 from ie.records import Field, Record, sort_records
-from ie.tokenizer import Doc, Tokenizer
+from ie.tokenizer import Doc, Tokenizer, lexeme
 
 DEFAULT_TIMEOUT = 2.0  # seconds one regex call may take before the document is failed
 
@@ -258,12 +258,10 @@ class Engine:
             for i in [i for i, w in enumerate(lowers) if w in words]:  # few tokens are anchors
                 pos.setdefault(("w", lowers[i]), []).append(i)
         if self._shapes:
-            from ie.tokenizer import lexeme
-
-            for i, w in enumerate(doc.words):
-                s = lexeme(w).shape
-                if s in self._shapes:
-                    pos.setdefault(("s", s), []).append(i)
+            cache = _shape_cache
+            shapes = [cache[w] if w in cache else _shape(w) for w in doc.words]
+            for i in [i for i, s in enumerate(shapes) if s in self._shapes]:
+                pos.setdefault(("s", shapes[i]), []).append(i)
         return pos
 
     def _run_rule(
@@ -420,6 +418,17 @@ class Engine:
             priority=rule.priority,
             rule_index=rule.index,
         )
+
+
+_shape_cache: dict[str, str] = {}
+
+
+def _shape(word: str) -> str:
+    """A token's shape, cached per distinct text (anchoring on shapes probes every token)."""
+    if len(_shape_cache) > 500_000:
+        _shape_cache.clear()
+    shape = _shape_cache[word] = lexeme(word).shape
+    return shape
 
 
 def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
