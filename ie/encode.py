@@ -51,20 +51,24 @@ FLAG_POSITION = {name: i for i, (name, _) in enumerate(FLAGS)}
 FLAG_LETTER = dict(FLAGS)
 _LEXICAL = FLAGS[:-2]
 
-_piece_cache: dict[str, str] = {}
+class _PieceCache(dict[str, str]):
+    """Token records per distinct text, computed on a miss; looked up with `map` so the
+    per-token work stays in C."""
+
+    def __missing__(self, word: str) -> str:
+        lx = lexeme(word)
+        flags = "".join(letter if getattr(lx, name) else "-" for name, letter in _LEXICAL)
+        piece = self[word] = f"\x01{lx.lower}\x02{word}\x03{lx.shape}\x04{flags}--\x05\x06"
+        return piece
+
+
+_piece_cache = _PieceCache()
+_CACHE_LIMIT = 500_000  # distinct texts kept; bounds memory on huge vocabularies
 
 
 def token_piece(word: str) -> str:
     """A token's record with no sentence flags and no tags; cached per distinct text."""
-    piece = _piece_cache.get(word)
-    if piece is None:
-        lx = lexeme(word)
-        flags = "".join(letter if getattr(lx, name) else "-" for name, letter in _LEXICAL)
-        piece = f"\x01{lx.lower}\x02{word}\x03{lx.shape}\x04{flags}--\x05\x06"
-        if len(_piece_cache) > 500_000:  # bound memory on huge vocabularies
-            _piece_cache.clear()
-        _piece_cache[word] = piece
-    return piece
+    return _piece_cache[word]
 
 
 @dataclass(slots=True)
@@ -85,8 +89,9 @@ class Encoded:
 
 def token_pieces(doc: Doc) -> list[str]:
     """Every token's record with its sentence flags, before tags (shared by all strata)."""
-    cache = _piece_cache
-    plain = [cache[w] if w in cache else token_piece(w) for w in doc.words]
+    if len(_piece_cache) > _CACHE_LIMIT:
+        _piece_cache.clear()
+    plain = list(map(_piece_cache.__getitem__, doc.words))
     for a, b in doc.sentences:
         # sentence edges carry S/E flags whatever the scope, so `^`/`$` work in all scopes
         if b - a == 1:
@@ -112,20 +117,20 @@ def encode(
         units = doc.paragraphs
     else:
         units = [(0, len(words))] if words else []
-    plain = pieces if pieces is not None else token_pieces(doc)
+    # copied: the shared pieces stay untagged and without separators
+    plain = list(pieces) if pieces is not None else token_pieces(doc)
     if tags:
-        plain = list(plain)  # the shared pieces stay untagged
         for i, t in tags.items():
             plain[i] = plain[i][:-1] + t + "\x06"
-    parts: list[str] = []
-    offsets: list[int] = []
-    pos = 0
-    for a, b in units:
-        parts.append(UNIT_SEP)
-        pos += 1
-        chunk = plain[a:b]
-        offsets.extend(itertools.accumulate(map(len, chunk[:-1]), initial=pos))
-        parts.extend(chunk)
-        pos = offsets[-1] + len(chunk[-1])
-    parts.append(UNIT_SEP)
-    return Encoded("".join(parts), offsets)
+    if not units:
+        return Encoded(UNIT_SEP, [])
+    # each unit's first record carries the separator before it; lengths and offsets are
+    # summed in C, then the first record of each unit is moved past its separator
+    firsts = [a for a, _ in units]
+    for a in firsts:
+        plain[a] = UNIT_SEP + plain[a]
+    offsets = list(itertools.accumulate(map(len, plain[:-1]), initial=0))
+    for a in firsts:
+        offsets[a] += 1
+    plain.append(UNIT_SEP)
+    return Encoded("".join(plain), offsets)

@@ -11,6 +11,7 @@ planned and unplanned runs give identical records (tests/test_planner.py proves 
 from __future__ import annotations
 
 from ie.lower import (
+    ANY,
     COMMON,
     IR,
     Assert,
@@ -135,6 +136,34 @@ def _best(cands: list[Candidate]) -> Candidate | None:
     return min(cands, key=lambda c: (_cost(c), c[0], c[3] is None, len(c[1]), sorted(c[1])))
 
 
+def _run_atoms(ir: IR, out: dict[str, None]) -> bool:
+    """Collect the token tests of every token a match (or its trailing lookahead) can
+    consume; False when one of them is "any token" (a wildcard or a span of tags)."""
+    if isinstance(ir, Atom):
+        if ir.regex == ANY:
+            return False
+        out[ir.regex] = None
+        return True
+    if isinstance(ir, SpanRef):
+        return False
+    if isinstance(ir, Assert):
+        return True
+    if isinstance(ir, ILook):
+        # negative lookarounds consume nothing; lookbehinds read tokens before the start
+        return _run_atoms(ir.item, out) if ir.kind == "(?=" else True
+    if isinstance(ir, (ICap, IRep)):
+        return _run_atoms(ir.item, out)
+    items = ir.items if isinstance(ir, ISeq) else ir.options
+    return all(_run_atoms(i, out) for i in items)
+
+
+def _run_class(ir: IR) -> str | None:
+    atoms: dict[str, None] = {}
+    if not _run_atoms(ir, atoms) or not atoms:
+        return None
+    return "(?:" + "|".join(atoms) + ")"
+
+
 def plan(ir: IR) -> Anchor | None:
     """The rule's anchor, or None when no exact value is required (a full scan)."""
     if token_bounds(ir)[0] == 0:
@@ -153,4 +182,6 @@ def plan(ir: IR) -> Anchor | None:
     if best is None:
         return None
     _, keys, lo, hi, desc = best
-    return Anchor(keys, lo, hi, desc)
+    # the run test only prunes starts before an anchor the match itself reaches
+    run = _run_class(ir) if lo >= 0 and (hi is None or hi - lo > 2) else None
+    return Anchor(keys, lo, hi, desc, run)

@@ -60,6 +60,10 @@ class Anchor:
     min_before: int
     max_before: int | None
     description: str
+    # a regex for one token record that every token from the match start up to the anchor
+    # satisfies (the union of the rule's token tests), so the runtime can skip starts
+    # behind a token no match could cross; None when any token could be in a match
+    run: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,14 @@ class CompiledRule:
     examples: tuple[ExampleSpec, ...] = ()
     kind: str = "tokens"  # "tokens": over token records; "chars": over the raw text
     _pattern: Any = field(default=None, compare=False, repr=False)
+    _run: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def run_pattern(self) -> Any:
+        """The anchor's run test, compiled to match backwards from the anchor (or None)."""
+        if self._run is None and self.anchor is not None and self.anchor.run is not None:
+            self._run = regex.compile(f"(?r){self.anchor.run}*")
+        return self._run
 
     @property
     def pattern(self) -> Any:
@@ -102,7 +114,7 @@ class CompiledRule:
 
     def __getstate__(self) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
-        state["_pattern"] = None  # rebuilt from pattern_source: version-proof
+        state["_pattern"] = state["_run"] = None  # rebuilt from source: version-proof
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ the same order, which gives identical matches.
 from __future__ import annotations
 
 import bisect
+import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -115,8 +116,7 @@ class Engine:
     planner: bool = True
     timeout: float = DEFAULT_TIMEOUT
     profile: dict[str, RuleStats] | None = None
-    _words: frozenset[str] = field(init=False)
-    _shapes: frozenset[str] = field(init=False)
+    _anchor_keys: _AnchorKeys = field(init=False)
     _lex_groups: list[tuple[bool, bool, dict[str, list[tuple[int, tuple[str, ...], int]]]]] = field(
         init=False
     )
@@ -138,8 +138,7 @@ class Engine:
                         words.add(value)
                     elif kind == "s":
                         shapes.add(value)
-        self._words = frozenset(words)
-        self._shapes = frozenset(shapes)
+        self._anchor_keys = _AnchorKeys(frozenset(words), frozenset(shapes))
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._strata = []
         for stratum in self.pack.strata:
@@ -162,9 +161,8 @@ class Engine:
     def extract_doc(self, doc_id: str, doc: Doc) -> list[Record]:
         if len(doc) == 0:
             return []
-        lowers = [w.lower() for w in doc.words]
-        items: dict[str, list[_Item]] = self._lexicon_hits(doc, lowers)
-        positions = self._positions(doc, lowers)
+        items: dict[str, list[_Item]] = self._lexicon_hits(doc)
+        positions = self._positions(doc)
         pieces: list[str] | None = None
         out: list[Record] = []
         for rules, labels in self._strata:
@@ -206,18 +204,23 @@ class Engine:
 
     # ---- stages -----------------------------------------------------------------------
 
-    def _lexicon_hits(self, doc: Doc, lowers: list[str]) -> dict[str, list[_Item]]:
+    def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
         """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
         written, lower-cased, without accents): one set probe per token, and for the rare
         tokens that start some phrase, one probe per lexicon and phrase length."""
         hits: dict[str, list[_Item]] = {}
-        n = len(lowers)
+        n = len(doc.words)
+        lowers: list[str] | None = None
         for (exact, accents), (firsts, lexicons) in self._lexicon_groups().items():
             if accents:
                 keys = [lexicon_key(w, exact, True) for w in doc.words]
+            elif exact:
+                keys = doc.words
             else:
-                keys = doc.words if exact else lowers
-            for i in [i for i, k in enumerate(keys) if k in firsts]:
+                if lowers is None:
+                    lowers = list(map(str.lower, doc.words))
+                keys = lowers
+            for i in itertools.compress(itertools.count(), map(firsts.__contains__, keys)):
                 for lex in lexicons:
                     if keys[i] not in lex.first_keys():
                         continue
@@ -251,17 +254,21 @@ class Engine:
             }
         return self._groups
 
-    def _positions(self, doc: Doc, lowers: list[str]) -> dict[tuple[str, str], list[int]]:
+    def _positions(self, doc: Doc) -> dict[tuple[str, str], list[int]]:
+        """Token indexes of every anchor key (word or shape) in the document: one C-level
+        cache probe per token, Python work only at the few tokens that are anchors."""
         pos: dict[tuple[str, str], list[int]] = {}
-        words = self._words
-        if words:
-            for i in [i for i, w in enumerate(lowers) if w in words]:  # few tokens are anchors
-                pos.setdefault(("w", lowers[i]), []).append(i)
-        if self._shapes:
-            cache = _shape_cache
-            shapes = [cache[w] if w in cache else _shape(w) for w in doc.words]
-            for i in [i for i, s in enumerate(shapes) if s in self._shapes]:
-                pos.setdefault(("s", shapes[i]), []).append(i)
+        keys_of = self._anchor_keys
+        if len(keys_of) > _CACHE_LIMIT:
+            keys_of.clear()
+        found = list(map(keys_of.__getitem__, doc.words))
+        for i in itertools.compress(itertools.count(), found):
+            for key in found[i]:
+                at = pos.get(key)
+                if at is None:
+                    pos[key] = [i]
+                else:
+                    at.append(i)
         return pos
 
     def _run_rule(
@@ -281,6 +288,7 @@ class Engine:
         try:
             if self.planner and rule.anchor is not None:
                 anchor = rule.anchor
+                run = rule.run_pattern
                 hits = _merge(positions.get(k, ()) for k in anchor.keys)
                 offsets = enc.offsets
                 last = len(offsets) - 1
@@ -296,6 +304,13 @@ class Engine:
                         lo = max(cur, _unit_bounds(doc, rule, a)[0])
                     else:
                         lo = max(cur, a - anchor.max_before)
+                    if run is not None and lo < top:
+                        # no match starts behind a token none of its tests accepts
+                        r = run.match(s, 0, offsets[a], timeout=self.timeout)
+                        if r is not None and r.start() < offsets[a]:
+                            lo = max(lo, enc.token_at(r.start()))
+                        else:
+                            lo = max(lo, a)
                     found = None
                     for t in range(lo, top + 1):
                         tries += 1
@@ -420,15 +435,29 @@ class Engine:
         )
 
 
-_shape_cache: dict[str, str] = {}
+_CACHE_LIMIT = 500_000  # distinct texts a per-word cache keeps; bounds memory
 
 
-def _shape(word: str) -> str:
-    """A token's shape, cached per distinct text (anchoring on shapes probes every token)."""
-    if len(_shape_cache) > 500_000:
-        _shape_cache.clear()
-    shape = _shape_cache[word] = lexeme(word).shape
-    return shape
+class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
+    """The anchor keys a token text is (its lower-case word, its shape), per distinct text,
+    computed on a miss: looked up with `map`, so most tokens cost one C-level probe."""
+
+    def __init__(self, words: frozenset[str], shapes: frozenset[str]) -> None:
+        super().__init__()
+        self.words = words
+        self.shapes = shapes
+
+    def __missing__(self, word: str) -> tuple[tuple[str, str], ...]:
+        keys: list[tuple[str, str]] = []
+        lower = word.lower()
+        if lower in self.words:
+            keys.append(("w", lower))
+        if self.shapes:
+            shape = lexeme(word).shape
+            if shape in self.shapes:
+                keys.append(("s", shape))
+        found = self[word] = tuple(keys)
+        return found
 
 
 def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
