@@ -51,6 +51,7 @@ FLAG_POSITION = {name: i for i, (name, _) in enumerate(FLAGS)}
 FLAG_LETTER = dict(FLAGS)
 _LEXICAL = FLAGS[:-2]
 
+
 class _PieceCache(dict[str, str]):
     """Token records per distinct text, computed on a miss; looked up with `map` so the
     per-token work stays in C."""

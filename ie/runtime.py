@@ -15,6 +15,8 @@ the same order, which gives identical matches.
 from __future__ import annotations
 
 import bisect
+import functools
+import heapq
 import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +34,7 @@ from ie.program import (
 )
 from ie.records import Field, Record, sort_records
 from ie.tokenizer import Doc, Tokenizer, lexeme
+from ie.watchdog import Watchdog
 
 DEFAULT_TIMEOUT = 2.0  # seconds one regex call may take before the document is failed
 
@@ -124,9 +127,15 @@ class Engine:
     _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
     _by_key: dict[tuple[str, str], list[int]] = field(init=False)  # anchor key -> rules
     _strata: list[tuple[list[CompiledRule], list[str]]] = field(init=False)  # rules, labels
+    # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
+    _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
+    _anchor_lists: dict[int, list[tuple[str, str]]] = field(init=False)  # rule -> its keys
     _groups: dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]] | None = field(
         init=False, default=None
     )
+    _watch: Watchdog = field(init=False)
+    _timed: bool = field(init=False, default=False)  # the watchdog's timer is armed
+    _current: CompiledRule | None = field(init=False, default=None)  # the rule running
 
     def __post_init__(self) -> None:
         words: set[str] = set()
@@ -138,12 +147,21 @@ class Engine:
                         words.add(value)
                     elif kind == "s":
                         shapes.add(value)
+        self._watch = Watchdog(self.timeout)
         self._anchor_keys = _AnchorKeys(frozenset(words), frozenset(shapes))
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._strata = []
+        self._stratum_index = {}
         for stratum in self.pack.strata:
             rules = [self.pack.rules[i] for i in stratum]
             self._strata.append((rules, sorted(set().union(*(r.labels for r in rules)))))
+            self._stratum_index[id(rules)] = (
+                frozenset(r.index for r in rules if r.anchor is not None),
+                [r.index for r in rules if r.anchor is None],
+            )
+        self._anchor_lists = {
+            r.index: sorted(r.anchor.keys) for r in self.pack.rules if r.anchor is not None
+        }
         self._by_key = {}
         for r in self.pack.rules:
             for key in r.anchor.keys if r.anchor is not None else ():
@@ -159,8 +177,24 @@ class Engine:
         return self.extract_doc(doc_id, self.tokenizer(text))
 
     def extract_doc(self, doc_id: str, doc: Doc) -> list[Record]:
+        """All records of one tokenised document. Raises RuleTimeout."""
         if len(doc) == 0:
             return []
+        watch = self._watch
+        watch.limit = self.timeout
+        self._timed = timed = watch.arm()
+        try:
+            return self._extract(doc_id, doc)
+        except TimeoutError as exc:
+            rule = self._current
+            assert rule is not None  # only a running rule is timed
+            raise RuleTimeout(rule, self.timeout) from exc
+        finally:
+            if timed:
+                watch.disarm()
+
+    def _extract(self, doc_id: str, doc: Doc) -> list[Record]:
+        watch = self._watch
         items: dict[str, list[_Item]] = self._lexicon_hits(doc)
         positions = self._positions(doc)
         pieces: list[str] | None = None
@@ -176,9 +210,16 @@ class Engine:
             if self.planner:
                 # only rules whose anchor occurs in this document can match in it
                 by_key = self._by_key
-                active = {i for key, at in positions.items() if at for i in by_key.get(key, ())}
-                rules = [r for r in rules if r.anchor is None or r.index in active]
+                active: set[int] = set()
+                for key, at in positions.items():
+                    if at and key in by_key:
+                        active.update(by_key[key])
+                anchored, unanchored = self._stratum_index[id(rules)]
+                all_rules = self.pack.rules
+                rules = [all_rules[i] for i in heapq.merge(sorted(active & anchored), unanchored)]
             for rule in rules:
+                self._current = rule
+                watch.start()
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
                 else:
@@ -188,6 +229,7 @@ class Engine:
                             pieces = token_pieces(doc)
                         enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
                     recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
+                watch.stop()
                 if recs:
                     produced.setdefault(rule.type, []).extend(recs)
             for type_, recs in produced.items():
@@ -283,55 +325,65 @@ class Engine:
         t0 = time.perf_counter() if self.profile is not None else 0.0
         tries = 0
         matches: list[Any] = []
-        pat = rule.pattern
         s = enc.string
-        try:
-            if self.planner and rule.anchor is not None:
-                anchor = rule.anchor
-                run = rule.run_pattern
-                hits = _merge(positions.get(k, ()) for k in anchor.keys)
-                offsets = enc.offsets
-                last = len(offsets) - 1
-                cur = 0
-                h = 0
-                while h < len(hits):
-                    a = hits[h]
-                    top = min(last, a - anchor.min_before)
-                    if top < cur:
-                        h += 1
-                        continue
-                    if anchor.max_before is None:
-                        lo = max(cur, _unit_bounds(doc, rule, a)[0])
-                    else:
-                        lo = max(cur, a - anchor.max_before)
-                    if run is not None and lo < top:
-                        # no match starts behind a token none of its tests accepts
-                        r = run.match(s, 0, offsets[a], timeout=self.timeout)
-                        if r is not None and r.start() < offsets[a]:
-                            lo = max(lo, enc.token_at(r.start()))
-                        else:
-                            lo = max(lo, a)
-                    found = None
-                    for t in range(lo, top + 1):
-                        tries += 1
-                        m = pat.match(s, offsets[t], timeout=self.timeout)
-                        if m is not None and m.end() > m.start():
-                            found = m
-                            break
-                    if found is None:
-                        cur = top + 1  # every start up to `top` is tried or impossible
-                        h += 1
-                        continue
-                    matches.append(found)
-                    # the same anchor may serve further matches (it can lie before them)
-                    cur = enc.token_at(found.end() - 1) + 1
+        # the watchdog's timer, or else a time limit in every call (see ie/watchdog.py)
+        if self._timed:
+            match = rule.pattern.match
+        else:
+            match = functools.partial(rule.pattern.match, timeout=self.timeout)
+        if self.planner and rule.anchor is not None:
+            anchor = rule.anchor
+            run = rule.run_pattern
+            if run is not None and not self._timed:
+                run = functools.partial(run.match, timeout=self.timeout)
+            elif run is not None:
+                run = run.match
+            keys = self._anchor_lists[rule.index]
+            if len(keys) == 1:
+                hits = positions.get(keys[0], ())
             else:
-                for m in pat.finditer(s, timeout=self.timeout):
+                hits = _merge(positions.get(k, ()) for k in keys)
+            offsets = enc.offsets
+            last = len(offsets) - 1
+            cur = 0
+            h = 0
+            while h < len(hits):
+                a = hits[h]
+                top = min(last, a - anchor.min_before)
+                if top < cur:
+                    h += 1
+                    continue
+                if anchor.max_before is None:
+                    lo = max(cur, _unit_bounds(doc, rule, a)[0])
+                else:
+                    lo = max(cur, a - anchor.max_before)
+                if run is not None and lo < top:
+                    # no match starts behind a token none of its tests accepts
+                    r = run(s, 0, offsets[a])
+                    if r is not None and r.start() < offsets[a]:
+                        lo = max(lo, enc.token_at(r.start()))
+                    else:
+                        lo = max(lo, a)
+                found = None
+                for t in range(lo, top + 1):
                     tries += 1
-                    if m.end() > m.start():
-                        matches.append(m)
-        except TimeoutError as exc:
-            raise RuleTimeout(rule, self.timeout) from exc
+                    m = match(s, offsets[t])
+                    if m is not None and m.end() > m.start():
+                        found = m
+                        break
+                if found is None:
+                    cur = top + 1  # every start up to `top` is tried or impossible
+                    h += 1
+                    continue
+                matches.append(found)
+                # the same anchor may serve further matches (it can lie before them)
+                cur = enc.token_at(found.end() - 1) + 1
+        else:
+            timeout = None if self._timed else self.timeout
+            for m in rule.pattern.finditer(s, timeout=timeout):
+                tries += 1
+                if m.end() > m.start():
+                    matches.append(m)
         records = [self._record(rule, doc_id, doc, enc, m, items) for m in matches]
         if self.profile is not None:
             st = self.profile.setdefault(rule.name, RuleStats())
@@ -346,21 +398,19 @@ class Engine:
         """A character-level rule: regex over the raw text, matches widened to whole tokens."""
         records = []
         text = doc.text
-        try:
-            for m in rule.pattern.finditer(text, timeout=self.timeout):
-                span = snap(doc, m.start(), m.end())
-                if span is None:
-                    continue
-                captured: dict[str, Field] = {}
-                for cap in rule.captures:
-                    gs, ge = m.span(cap.group)
-                    inner = snap(doc, gs, ge) if 0 <= gs < ge else None
-                    if inner is not None:
-                        a, b = doc.starts[inner[0]], doc.ends[inner[1] - 1]
-                        captured[cap.name] = Field(text[a:b], a, b)
-                records.append(self._build(rule, doc_id, doc, span[0], span[1], captured, items))
-        except TimeoutError as exc:
-            raise RuleTimeout(rule, self.timeout) from exc
+        timeout = None if self._timed else self.timeout
+        for m in rule.pattern.finditer(text, timeout=timeout):
+            span = snap(doc, m.start(), m.end())
+            if span is None:
+                continue
+            captured: dict[str, Field] = {}
+            for cap in rule.captures:
+                gs, ge = m.span(cap.group)
+                inner = snap(doc, gs, ge) if 0 <= gs < ge else None
+                if inner is not None:
+                    a, b = doc.starts[inner[0]], doc.ends[inner[1] - 1]
+                    captured[cap.name] = Field(text[a:b], a, b)
+            records.append(self._build(rule, doc_id, doc, span[0], span[1], captured, items))
         if self.profile is not None:
             self.profile.setdefault(rule.name, RuleStats()).records += len(records)
         return records
