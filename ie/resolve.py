@@ -25,9 +25,10 @@ FUNCTIONS = {
     "subtype": 1,
     "nearest": 1,
     "fullname": 2,
+    "linked": 2,
 }
 #: functions that read other records of the document: which argument names a record type
-TYPE_ARGUMENT = {"nearest": 0, "fullname": 1}
+TYPE_ARGUMENT = {"nearest": 0, "fullname": 1, "linked": 1}
 
 
 @dataclass(slots=True)

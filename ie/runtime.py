@@ -136,6 +136,8 @@ class Engine:
     _watch: Watchdog = field(init=False)
     _timed: bool = field(init=False, default=False)  # the watchdog's timer is armed
     _current: CompiledRule | None = field(init=False, default=None)  # the rule running
+    # records by name ending, for fullname/linked; per document
+    _name_index: dict[str, tuple[Sequence[_Item], _NameIndex]] = field(init=False)
 
     def __post_init__(self) -> None:
         words: set[str] = set()
@@ -148,6 +150,7 @@ class Engine:
                     elif kind == "s":
                         shapes.add(value)
         self._watch = Watchdog(self.timeout)
+        self._name_index = {}
         self._anchor_keys = _AnchorKeys(frozenset(words), frozenset(shapes))
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._strata = []
@@ -195,6 +198,7 @@ class Engine:
 
     def _extract(self, doc_id: str, doc: Doc) -> list[Record]:
         watch = self._watch
+        self._name_index = {}
         items: dict[str, list[_Item]] = self._lexicon_hits(doc)
         positions = self._positions(doc)
         pieces: list[str] | None = None
@@ -384,7 +388,9 @@ class Engine:
                 tries += 1
                 if m.end() > m.start():
                     matches.append(m)
-        records = [self._record(rule, doc_id, doc, enc, m, items) for m in matches]
+        records = [
+            r for m in matches if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
+        ]
         if self.profile is not None:
             st = self.profile.setdefault(rule.name, RuleStats())
             st.seconds += time.perf_counter() - t0
@@ -410,7 +416,9 @@ class Engine:
                 if inner is not None:
                     a, b = doc.starts[inner[0]], doc.ends[inner[1] - 1]
                     captured[cap.name] = Field(text[a:b], a, b)
-            records.append(self._build(rule, doc_id, doc, span[0], span[1], captured, items))
+            record = self._build(rule, doc_id, doc, span[0], span[1], captured, items)
+            if record is not None:
+                records.append(record)
         if self.profile is not None:
             self.profile.setdefault(rule.name, RuleStats()).records += len(records)
         return records
@@ -423,7 +431,7 @@ class Engine:
         enc: Encoded,
         m: Any,
         items: dict[str, list[_Item]],
-    ) -> Record:
+    ) -> Record | None:
         text = doc.text
         ts, te = enc.span(m.start(), m.end())
         captured: dict[str, Field] = {}
@@ -459,12 +467,15 @@ class Engine:
         te: int,
         captured: dict[str, Field],
         items: dict[str, list[_Item]],
-    ) -> Record:
+    ) -> Record | None:
+        """The record a match makes, or None when a `linked(...)` found no earlier record."""
         start, end = doc.starts[ts], doc.ends[te - 1]
         fields: dict[str, Field] = {}
-        context = _Context(captured, items, start)
+        context = _Context(captured, items, start, self._name_index)
         for name, spec in rule.fields:
             value = _evaluate(spec, context)
+            if value is _UNLINKED:
+                return None
             if value is not None:
                 fields[name] = value
         return Record(
@@ -569,12 +580,60 @@ class _Context:
     captured: dict[str, Field]
     items: dict[str, list[_Item]]
     start: int  # character offset where the record being built starts
+    names: dict[str, tuple[Sequence[_Item], _NameIndex]]  # per label: its records by name
 
 
 def _earlier(ctx: _Context, type_: str, before: int) -> list[Record]:
     """Records of `type_` that end before character `before`, nearest last."""
     found = [it.record for it in ctx.items.get(type_, ()) if it.record is not None]
     return [r for r in found if r.end <= before]
+
+
+#: a `linked(...)` that found nothing: the record is not made
+_UNLINKED = Field("")
+
+# name ending -> (record ends, records), both sorted by (end, start)
+_NameIndex = dict[str, tuple[list[int], list[Record]]]
+
+
+def _named_before(ctx: _Context, type_: str, short: str, before: int, same: bool) -> Record | None:
+    """The nearest record of `type_` ending by `before` whose text ends with `short` after a
+    space or hyphen ("Khalifa Haftar", "Ahmed al-Mesmari" for "Mesmari"), or, with `same`,
+    is `short`. An index per document and type keeps this one dict probe per lookup."""
+    found = ctx.items.get(type_, ())
+    cached = ctx.names.get(type_)
+    if cached is not None and cached[0] is found:
+        index = cached[1]
+    else:
+        index = _index_names(found)
+        ctx.names[type_] = (found, index)
+    entry = index.get(short)
+    if entry is None:
+        return None
+    ends, records = entry
+    i = bisect.bisect_right(ends, before)
+    while i > 0:
+        i -= 1
+        if same or records[i].text != short:
+            return records[i]
+    return None
+
+
+def _index_names(found: Sequence[_Item]) -> _NameIndex:
+    index: _NameIndex = {}
+    records = sorted(
+        (it.record for it in found if it.record is not None), key=lambda r: (r.end, r.start)
+    )
+    for r in records:
+        keys = {r.text}
+        for i, ch in enumerate(r.text):
+            if ch in " -" and i + 1 < len(r.text):
+                keys.add(r.text[i + 1 :])
+        for key in keys:
+            ends, recs = index.setdefault(key, ([], []))
+            ends.append(r.end)
+            recs.append(r)
+    return index
 
 
 def _record_field(r: Record) -> Field:
@@ -590,20 +649,17 @@ def _evaluate(spec: ValueSpec, ctx: _Context) -> Field | None:
         # the closest record of the type that ends before this one starts
         earlier = _earlier(ctx, spec.args[0].value, ctx.start)
         return _record_field(max(earlier, key=lambda r: (r.end, r.start))) if earlier else None
-    if spec.value == "fullname":
-        # "Haftar" -> the nearest earlier "Khalifa Haftar"; itself when there is none
+    if spec.value in ("fullname", "linked"):
+        # "Haftar" -> the nearest earlier "Khalifa Haftar" (fullname: else "Haftar" itself;
+        # linked: else no record at all)
         short = _evaluate(spec.args[0], ctx)
-        if short is None:
-            return None
+        if short is None or short is _UNLINKED:
+            return short
         before = short.start if short.start is not None else ctx.start
-        longer = [
-            r
-            for r in _earlier(ctx, spec.args[1].value, before)
-            if r.text != short.text and r.text.endswith(" " + short.text)
-        ]
-        if not longer:
-            return Field(short.text, short.start, short.end)
-        return _record_field(max(longer, key=lambda r: (r.end, r.start)))
+        found = _named_before(ctx, spec.args[1].value, short.text, before, spec.value == "linked")
+        if found is not None:
+            return _record_field(found)
+        return Field(short.text, short.start, short.end) if spec.value == "fullname" else _UNLINKED
     if spec.value in ("canonical", "subtype"):
         arg = _evaluate(spec.args[0], ctx)
         if arg is None:

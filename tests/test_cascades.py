@@ -416,3 +416,65 @@ def test_capture_name_shared_by_alternatives_keeps_the_lexicon_row(tmp_path: Pat
 
     records = Engine(compile_pack(tmp_path)).extract("d", "feb x. y feb.")
     assert [r.fields["month"].text for r in records] == ["February", "February"]
+
+
+# ---- looking up earlier records: fullname and linked -------------------------------------
+
+LOOKUP = """\
+rule full
+  match   (?<= general) name:([is_title] _)
+  yield   P(name)
+
+rule short
+  match   (?<! [is_title] | general) name:[is_title] (?! [is_title])
+  yield   T(name, full=fullname(name, P), link=linked(name, P))
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "General Khalifa Haftar came. Haftar spoke.",
+            [("T", "Haftar", {"name": "Haftar", "full": "Khalifa Haftar",
+                              "link": "Khalifa Haftar"})],
+            id="space",
+        ),
+        pytest.param(
+            "General Ahmed al-Mesmari came. Mesmari spoke.",
+            [("T", "Mesmari", {"name": "Mesmari", "full": "Ahmed al-Mesmari",
+                               "link": "Ahmed al-Mesmari"})],
+            id="hyphen",
+        ),
+        pytest.param(
+            # linked makes no record without an earlier full name; a later one does not count
+            "Haftar spoke. General Khalifa Haftar came.",
+            [],
+            id="none-before",
+        ),
+        pytest.param(
+            # the nearest earlier one wins
+            "General Ali Haftar came. General Khalifa Haftar came. Haftar spoke.",
+            [("T", "Haftar", {"name": "Haftar", "full": "Khalifa Haftar",
+                              "link": "Khalifa Haftar"})],
+            id="nearest",
+        ),
+        pytest.param("General Khalifa Haftar came. Khalifa spoke.", [], id="first-name-no-link"),
+    ],
+)  # fmt: skip
+def test_fullname_and_linked(run: Any, text: str, expected: list[Out]) -> None:
+    assert run(LOOKUP, text) == expected
+
+
+def test_linked_accepts_the_same_text_and_fullname_does_not(run: Any) -> None:
+    src = """\
+rule defined
+  match   (?<= "(") a:[is_upper] (?= ")")
+  yield   Acronym(a)
+
+rule used
+  match   (?<! "(") a:[is_upper] (?! ")")
+  yield   T(a, full=fullname(a, Acronym), link=linked(a, Acronym))
+"""
+    text = "The National Farmers Union ( NFU ) met. NFU leaders spoke. IBM did not."
+    assert run(src, text) == [("T", "NFU", {"a": "NFU", "full": "NFU", "link": "NFU"})]
