@@ -49,12 +49,16 @@ def content_field(text: str, start: int, end: int) -> tuple[dict[str, Any], bool
         end -= 1
     direct = start < end and text[start] in OPEN_QUOTES
     if direct:
-        start += 1
+        # a doubled mark (''...'', as the New York Times prints quotes) is one mark
+        double = text[start : start + 2] == "''"
+        start += 2 if double else 1
         # the closing mark may be followed by punctuation the annotator included
         j = end
         while j > start and text[j - 1] in ".,;:!?":
             j -= 1
-        if j > start and text[j - 1] in CLOSE_QUOTES:
+        if double and j - 1 > start and text[j - 2 : j] == "''":
+            end = j - 2
+        elif j > start and text[j - 1] in CLOSE_QUOTES:
             end = j - 1
         while start < end and text[start].isspace():
             start += 1

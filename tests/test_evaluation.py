@@ -317,3 +317,26 @@ def test_converter_output_is_valid_gold(
             c = q.fields["content"]
             assert c.start is not None and c.end is not None
             assert q.start < c.start and c.end <= q.end
+
+
+@pytest.mark.parametrize(
+    ("fragment", "content", "direct"),
+    [
+        ('"We will win," ', "We will win,", True),
+        ("“We will win.”.", "We will win.", True),
+        ("''We are refugees,''", "We are refugees,", True),  # NYT's doubled apostrophes
+        ("that they would win", "that they would win", False),
+    ],
+)
+def test_polnear_content_drops_the_quotation_marks(
+    fragment: str, content: str, direct: bool
+) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from convert_polnear import content_field
+    finally:
+        sys.path.pop(0)
+    text = "He said " + fragment
+    field, is_direct = content_field(text, 8, len(text))
+    assert (field["text"], is_direct) == (content, direct)
+    assert text[field["start"] : field["end"]] == content
