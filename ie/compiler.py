@@ -497,5 +497,6 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         types=type_order,
         sources=sources,
         deps=deps,
+        internal=frozenset(sym.internal),
     )
     return Compilation(pack, diags, sources)

@@ -31,7 +31,7 @@ CODES: dict[str, str] = {
     "E0203": "name used as the wrong kind of thing",
     "E0204": "unknown token attribute",
     "E0205": "unknown function",
-    "E0206": "unknown overlap policy target",
+    "E0206": "a declaration names a type no rule yields",
     "E0207": "a `let` refers to itself",
     # E03xx: rule checks
     "E0301": "rule has no pattern",

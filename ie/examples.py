@@ -12,7 +12,7 @@ from __future__ import annotations
 from ie.diagnostics import Diagnostic, Span, did_you_mean
 from ie.program import CompiledPack, CompiledRule, ExampleSpec
 from ie.records import Record
-from ie.runtime import Engine, RuleTimeout
+from ie.runtime import DEFAULT_TIMEOUT, Engine, RuleTimeout
 
 
 def describe(record: Record) -> str:
@@ -52,7 +52,11 @@ def check_examples(
     pack: CompiledPack, engine: Engine | None = None
 ) -> tuple[int, list[Diagnostic]]:
     """Run every example clause; return (how many ran, diagnostics for the failures)."""
-    engine = engine or Engine(pack)
+    # examples may show records of internal types: the engine that checks them keeps those
+    if engine is None or not engine.keep_internal:
+        engine = Engine(
+            pack, keep_internal=True, timeout=engine.timeout if engine else DEFAULT_TIMEOUT
+        )
     cache: dict[str, list[Record] | str] = {}
     diags: list[Diagnostic] = []
     ran = 0

@@ -283,13 +283,21 @@ class Overlap:
 
 
 @dataclass(frozen=True, slots=True)
+class Internal:
+    """`internal A, B`: record types rules compute and read but the output leaves out."""
+
+    types: tuple[str, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Import:
     path: str
     alias: str | None
     span: Span
 
 
-Decl = Rule | Let | Lexicon | Overlap | Import
+Decl = Rule | Let | Lexicon | Overlap | Internal | Import
 
 
 @dataclass(frozen=True, slots=True)

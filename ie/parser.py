@@ -32,6 +32,7 @@ KEYWORDS = (
     "let",
     "lexicon",
     "overlap",
+    "internal",
     "import",
     "match",
     "like",
@@ -43,7 +44,7 @@ KEYWORDS = (
     "priority",
     "within",
 )
-_DECL_START = regex.compile(r"(?m)^(?:rule|let|lexicon|overlap|import)\b")
+_DECL_START = regex.compile(r"(?m)^(?:rule|let|lexicon|overlap|internal|import)\b")
 
 # Friendly names for the grammar's terminals, used in "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -199,6 +200,10 @@ class _ToNodes(Transformer[Token, Any]):
     @v_args(meta=True)
     def overlap_decl(self, meta: Meta, items: list[Token]) -> n.Overlap:
         return n.Overlap(str(items[0]), str(items[1]), self._span(meta))
+
+    @v_args(meta=True)
+    def internal_decl(self, meta: Meta, items: list[Token]) -> n.Internal:
+        return n.Internal(tuple(str(t) for t in items), self._span(meta))
 
     @v_args(meta=True)
     def rule_decl(self, meta: Meta, items: list[Any]) -> n.Rule:

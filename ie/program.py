@@ -196,6 +196,8 @@ class CompiledPack:
     # cached copy is only used while all of them are unchanged
     deps: dict[str, str] = field(default_factory=dict)
     planner: bool = True
+    # types rules compute and read but the output leaves out (`internal` declarations)
+    internal: frozenset[str] = frozenset()
 
     def rule(self, name: str) -> CompiledRule | None:
         for r in self.rules:

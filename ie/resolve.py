@@ -38,6 +38,7 @@ class Symbols:
     types: dict[str, list[n.Rule]] = field(default_factory=dict)
     rules: list[n.Rule] = field(default_factory=list)
     overlaps: dict[str, n.Overlap] = field(default_factory=dict)
+    internal: dict[str, n.Internal] = field(default_factory=dict)  # type -> its declaration
     used: set[str] = field(default_factory=set)
 
     def kind_of(self, name: str) -> str | None:
@@ -142,6 +143,9 @@ def resolve(files: list[n.File]) -> tuple[Symbols, list[Diagnostic]]:
                         )
                     )
                 sym.overlaps[d.type] = d
+            elif isinstance(d, n.Internal):
+                for t in d.types:
+                    sym.internal.setdefault(t, d)
     for r in sym.rules:
         if r.yield_ is not None:
             t = r.yield_.type
@@ -172,6 +176,17 @@ def resolve(files: list[n.File]) -> tuple[Symbols, list[Diagnostic]]:
                         help=did_you_mean(d.type, sym.types),
                     )
                 )
+            elif isinstance(d, n.Internal):
+                for t in d.types:
+                    if t not in sym.types:
+                        diags.append(
+                            Diagnostic(
+                                "E0206",
+                                f"no rule yields `{t}`, so declaring it internal hides nothing",
+                                d.span,
+                                help=did_you_mean(t, sym.types),
+                            )
+                        )
     for r in sym.rules:
         for p in rule_patterns(r):
             diags.extend(_check_pattern(p, sym))

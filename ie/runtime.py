@@ -119,6 +119,7 @@ class Engine:
     planner: bool = True
     timeout: float = DEFAULT_TIMEOUT
     profile: dict[str, RuleStats] | None = None
+    keep_internal: bool = False  # also return records of `internal` types (for examples)
     _anchor_keys: _AnchorKeys = field(init=False)
     _lex_groups: list[tuple[bool, bool, dict[str, list[tuple[int, tuple[str, ...], int]]]]] = field(
         init=False
@@ -246,6 +247,9 @@ class Engine:
                         for r in final
                         if _view_accepts(view, r)
                     ]
+        hidden = self.pack.internal
+        if hidden and not self.keep_internal:
+            out = [r for r in out if r.type not in hidden]
         return sort_records(out)
 
     # ---- stages -----------------------------------------------------------------------

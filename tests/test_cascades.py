@@ -478,3 +478,55 @@ rule used
 """
     text = "The National Farmers Union ( NFU ) met. NFU leaders spoke. IBM did not."
     assert run(src, text) == [("T", "NFU", {"a": "NFU", "full": "NFU", "link": "NFU"})]
+
+
+# ---- internal types ------------------------------------------------------------------------
+
+INTERNAL = """\
+internal Name, Pair
+
+rule name
+  match   n:([is_title] [is_title])
+  yield   Name(n)
+  example "Ada Obi left." -> Name(n="Ada Obi")
+
+rule said
+  match   who:Name said
+  yield   T(who)
+  example "Ada Obi said so." -> T(who="Ada Obi")
+
+rule pair
+  match   a:Name and b:Name
+  yield   Pair(a, b)
+"""
+
+
+def test_internal_types_are_read_by_rules_but_not_output(tmp_path: Path) -> None:
+    text = "Ada Obi said so. Ivan Petrov and Ada Obi left."
+    records = extract(tmp_path, INTERNAL, text)
+    assert [(r.type, r.text) for r in records] == [("T", "Ada Obi said")]
+    pack = compile_pack(tmp_path / "t.ie")
+    assert pack.internal == {"Name", "Pair"}
+    kept = Engine(pack, keep_internal=True).extract("d", text)
+    assert {r.type for r in kept} == {"Name", "T", "Pair"}
+
+
+def test_examples_may_show_internal_records(tmp_path: Path) -> None:
+    from ie.examples import check_examples
+
+    path = tmp_path / "t.ie"
+    path.write_text(INTERNAL, encoding="utf-8")
+    ran, failures = check_examples(compile_pack(path))
+    assert (ran, failures) == (2, [])
+
+
+def test_internal_type_no_rule_yields_is_e0206(tmp_path: Path) -> None:
+    path = tmp_path / "t.ie"
+    source = INTERNAL.replace("internal Name, Pair", "internal Name, Piar")
+    path.write_text(source, encoding="utf-8")
+    with pytest.raises(CompileError) as info:
+        compile_pack(path)
+    (diag,) = info.value.diagnostics
+    assert diag.code == "E0206"
+    assert "`Piar`" in diag.message
+    assert diag.help is not None and "Pair" in diag.help
