@@ -36,7 +36,7 @@ from ie.checks import (
     walk_ir,
 )
 from ie.diagnostics import CompileError, Diagnostic, Span
-from ie.lower import IR, Lowerer, SpanRef, emit
+from ie.lower import IR, ICap, ISeq, Lowerer, SpanRef, emit
 from ie.parser import parse_file
 from ie.planner import plan
 from ie.program import (
@@ -333,6 +333,18 @@ def _capture_specs(ir: IR) -> tuple[CaptureSpec, ...]:
     return tuple(CaptureSpec(name, groups[name], tuple(refs[name])) for name in groups)
 
 
+def _lone_item(ir: IR) -> str | None:
+    """The label when the whole pattern is one lexicon hit or record, captured or not."""
+    while True:
+        if isinstance(ir, ISeq) and len(ir.items) == 1:
+            ir = ir.items[0]
+        elif isinstance(ir, ICap):
+            ir = ir.item
+        else:
+            break
+    return ir.label if isinstance(ir, SpanRef) else None
+
+
 def compile_pack(path: str | Path, *, tokenizer: Tokenizer | None = None) -> CompiledPack:
     """Compile or raise `CompileError` with every diagnostic (warnings included)."""
     result = compile_source(path, tokenizer=tokenizer)
@@ -469,6 +481,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
                 captures=_capture_specs(ir),
                 anchor=anchor,
                 labels=frozenset(lowerers[rule.name].labels),
+                item=_lone_item(ir),
             )
         )
     by_level: dict[int, list[int]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from array import array
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,9 @@ class CompiledRule:
     labels: frozenset[str]  # tag labels the pattern reads (lexicons, types, views)
     examples: tuple[ExampleSpec, ...] = ()
     kind: str = "tokens"  # "tokens": over token records; "chars": over the raw text
+    # the label when the whole pattern is one lexicon hit or record (`match x:Big`): the
+    # runtime takes the items themselves, leftmost and longest first, with no regex
+    item: str | None = None
     _pattern: Any = field(default=None, compare=False, repr=False)
     _run: Any = field(default=None, compare=False, repr=False)
 
@@ -154,26 +158,63 @@ class LexiconSpec:
     _keys: list[str] | None = field(default=None, compare=False, repr=False)
     _entry: array[int] | None = field(default=None, compare=False, repr=False)
     _firsts: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    # first token -> its run [lo, hi) in the sorted keys, filled as documents need them
+    _runs: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def first_keys(self) -> frozenset[str]:
         if self._firsts is None:
             self._firsts = frozenset(self.firsts.split("\n")) if self.firsts else frozenset()
         return self._firsts
 
-    def find(self, key: str) -> int | None:
-        """The entry number of a phrase key, or None."""
+    def _index(self) -> tuple[list[str], array[int]]:
         if self._keys is None or self._entry is None:
             self._keys = self.phrases.split("\n") if self.phrases else []
             self._entry = array("I")
             self._entry.frombytes(self.entries)
-        i = bisect_left(self._keys, key)
-        if i < len(self._keys) and self._keys[i] == key:
-            return self._entry[i]
+        return self._keys, self._entry
+
+    def find(self, key: str) -> int | None:
+        """The entry number of a phrase key, or None."""
+        keys, entry = self._index()
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return entry[i]
         return None
+
+    def phrases_at(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
+        """(end, entry number) of every phrase of token keys `keys[i:end]`, end <= limit,
+        shortest first. The phrases that start with one first token are a contiguous run
+        of the sorted keys (found once per first token, then remembered); the walk checks
+        after each token that some phrase goes on before it reads the next."""
+        sorted_keys, entry = self._index()
+        first = keys[i]
+        span = self._runs.get(first)
+        if span is None:
+            lo = bisect_left(sorted_keys, first)
+            # "w" and "w ..." sort before "w!": nothing sorts between " " and "!"
+            span = self._runs[first] = (lo, bisect_left(sorted_keys, first + "!", lo))
+        lo, hi = span
+        found: list[tuple[int, int]] = []
+        if lo < hi and sorted_keys[lo] == first:
+            found.append((i + 1, entry[lo]))
+        prefix = first
+        end = i + 1
+        while end < limit:
+            longer = prefix + " "
+            j = bisect_left(sorted_keys, longer, lo, hi)
+            if j >= hi or not sorted_keys[j].startswith(longer):
+                break
+            prefix = longer + keys[end]
+            end += 1
+            lo = bisect_left(sorted_keys, prefix, j, hi)
+            if lo < hi and sorted_keys[lo] == prefix:
+                found.append((end, entry[lo]))
+        return found
 
     def __getstate__(self) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
         state["_keys"] = state["_entry"] = state["_firsts"] = None
+        state["_runs"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -19,7 +19,8 @@ import functools
 import heapq
 import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,8 @@ def _overlap_key(policy: str) -> Any:
 
 def apply_policy(records: list[Record], policy: str) -> list[Record]:
     """Resolve overlapping records of one type by the named policy (see docs/language.md)."""
+    if len(records) <= 1:
+        return list(records)
     if policy == "all":
         seen: set[tuple[Any, ...]] = set()
         out = []
@@ -227,6 +230,8 @@ class Engine:
                 watch.start()
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
+                elif rule.item is not None and self.planner:
+                    recs = self._run_items(rule, doc_id, doc, items)
                 else:
                     enc = encoded.get(rule.scope)
                     if enc is None:
@@ -257,10 +262,11 @@ class Engine:
     def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
         """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
         written, lower-cased, without accents): one set probe per token, and for the rare
-        tokens that start some phrase, one probe per lexicon and phrase length."""
+        tokens that start some phrase, a walk of each lexicon's sorted keys."""
         hits: dict[str, list[_Item]] = {}
         n = len(doc.words)
         lowers: list[str] | None = None
+        sentences, sent_starts = doc.sentences, doc.unit_starts("sentence")
         for (exact, accents), (firsts, lexicons) in self._lexicon_groups().items():
             if accents:
                 keys = [lexicon_key(w, exact, True) for w in doc.words]
@@ -271,18 +277,16 @@ class Engine:
                     lowers = list(map(str.lower, doc.words))
                 keys = lowers
             for i in itertools.compress(itertools.count(), map(firsts.__contains__, keys)):
+                # a phrase never runs across a sentence end
+                sent_end = sentences[bisect_right(sent_starts, i) - 1][1]
                 for lex in lexicons:
                     if keys[i] not in lex.first_keys():
                         continue
-                    found = hits.setdefault(lex.label, [])
-                    for end in range(i + 1, min(n, i + lex.max_tokens) + 1):
-                        key = keys[i] if end == i + 1 else " ".join(keys[i:end])
-                        entry = lex.find(key)
-                        if entry is None:
-                            continue
-                        if end - i > 1 and doc.sentence_of(i) != doc.sentence_of(end - 1):
-                            break  # a phrase never runs across a sentence end
-                        found.append(_Item(i, end, None, entry))
+                    limit = min(n, i + lex.max_tokens, sent_end)
+                    at = lex.phrases_at(keys, i, limit)
+                    if at:
+                        found = hits.setdefault(lex.label, [])
+                        found.extend(_Item(i, end, None, entry) for end, entry in at)
         for label in [label for label, found in hits.items() if not found]:
             del hits[label]
         for found in hits.values():
@@ -341,51 +345,22 @@ class Engine:
             match = functools.partial(rule.pattern.match, timeout=self.timeout)
         if self.planner and rule.anchor is not None:
             anchor = rule.anchor
-            run = rule.run_pattern
-            if run is not None and not self._timed:
-                run = functools.partial(run.match, timeout=self.timeout)
-            elif run is not None:
-                run = run.match
             keys = self._anchor_lists[rule.index]
             if len(keys) == 1:
                 hits = positions.get(keys[0], ())
             else:
-                hits = _merge(positions.get(k, ()) for k in keys)
-            offsets = enc.offsets
-            last = len(offsets) - 1
-            cur = 0
-            h = 0
-            while h < len(hits):
-                a = hits[h]
-                top = min(last, a - anchor.min_before)
-                if top < cur:
-                    h += 1
-                    continue
-                if anchor.max_before is None:
-                    lo = max(cur, _unit_bounds(doc, rule, a)[0])
-                else:
-                    lo = max(cur, a - anchor.max_before)
-                if run is not None and lo < top:
-                    # no match starts behind a token none of its tests accepts
-                    r = run(s, 0, offsets[a])
-                    if r is not None and r.start() < offsets[a]:
-                        lo = max(lo, enc.token_at(r.start()))
-                    else:
-                        lo = max(lo, a)
-                found = None
-                for t in range(lo, top + 1):
-                    tries += 1
-                    m = match(s, offsets[t])
-                    if m is not None and m.end() > m.start():
-                        found = m
-                        break
-                if found is None:
-                    cur = top + 1  # every start up to `top` is tried or impossible
-                    h += 1
-                    continue
-                matches.append(found)
-                # the same anchor may serve further matches (it can lie before them)
-                cur = enc.token_at(found.end() - 1) + 1
+                hits = _merge([positions.get(k, ()) for k in keys])
+            run = rule.run_pattern
+            if run is not None and self._timed:
+                run = run.match
+            elif run is not None:
+                run = functools.partial(run.match, timeout=self.timeout)
+            most = anchor.max_before
+            # with no bound, a match may start anywhere in the anchor's unit
+            firsts = doc.unit_starts(rule.scope) if most is None else None
+            tries = _anchored(
+                match, run, s, enc.offsets, hits, anchor.min_before, most, firsts, matches
+            )
         else:
             timeout = None if self._timed else self.timeout
             for m in rule.pattern.finditer(s, timeout=timeout):
@@ -399,6 +374,45 @@ class Engine:
             st = self.profile.setdefault(rule.name, RuleStats())
             st.seconds += time.perf_counter() - t0
             st.tries += tries
+            st.records += len(records)
+        return records
+
+    def _run_items(
+        self, rule: CompiledRule, doc_id: str, doc: Doc, items: dict[str, list[_Item]]
+    ) -> list[Record]:
+        """A rule that is one lexicon hit or record (`match x:Big`): its matches are the
+        items themselves, as `finditer` would take them from the tags: left to right, at
+        each start the first item listed (the longest) that stays inside its scope unit,
+        none overlapping the one before."""
+        t0 = time.perf_counter() if self.profile is not None else 0.0
+        found = items.get(rule.item or "", ())
+        firsts = doc.unit_starts(rule.scope)
+        n = len(doc)
+        capture = rule.captures[0] if rule.captures and rule.fields else None
+        text = doc.text
+        records = []
+        cur = 0
+        for it in found:
+            if it.start < cur:
+                continue
+            u = bisect_right(firsts, it.start)
+            if it.end > (firsts[u] if u < len(firsts) else n):
+                continue  # a record that runs across the rule's unit never matches
+            cur = it.end
+            captured: dict[str, Field] = {}
+            if capture is not None:
+                a, b = doc.starts[it.start], doc.ends[it.end - 1]
+                rec = it.record
+                rows = self._rows.get(rule.item or "") if rec is None else None
+                row = rows[it.entry] if rows else None
+                captured[capture.name] = Field(text[a:b], a, b, rec.type if rec else None, rec, row)
+            record = self._build(rule, doc_id, doc, it.start, it.end, captured, items)
+            if record is not None:
+                records.append(record)
+        if self.profile is not None:
+            st = self.profile.setdefault(rule.name, RuleStats())
+            st.seconds += time.perf_counter() - t0
+            st.tries += len(found)
             st.records += len(records)
         return records
 
@@ -439,7 +453,7 @@ class Engine:
         text = doc.text
         ts, te = enc.span(m.start(), m.end())
         captured: dict[str, Field] = {}
-        for cap in rule.captures:
+        for cap in rule.captures if rule.fields else ():
             gs, ge = m.span(cap.group)
             if gs < 0 or ge <= gs:
                 continue
@@ -475,29 +489,20 @@ class Engine:
         """The record a match makes, or None when a `linked(...)` found no earlier record."""
         start, end = doc.starts[ts], doc.ends[te - 1]
         fields: dict[str, Field] = {}
-        context = _Context(captured, items, start, self._name_index)
-        for name, spec in rule.fields:
-            value = _evaluate(spec, context)
-            if value is _UNLINKED:
-                return None
-            if value is not None:
-                fields[name] = value
+        if rule.fields:
+            context = _Context(captured, items, start, self._name_index)
+            for name, spec in rule.fields:
+                value = _evaluate(spec, context)
+                if value is _UNLINKED:
+                    return None
+                if value is not None:
+                    fields[name] = value
+        pack = self.pack
+        # positional: this runs once per record, and keywords cost more than the record
         return Record(
-            doc=doc_id,
-            type=rule.type,
-            start=start,
-            end=end,
-            text=doc.text[start:end],
-            token_start=ts,
-            token_end=te,
-            fields=fields,
-            rule=rule.name,
-            source=rule.source,
-            pack=self.pack.name,
-            pack_version=self.pack.version,
-            priority=rule.priority,
-            rule_index=rule.index,
-        )
+            doc_id, rule.type, start, end, doc.text[start:end], ts, te, fields,
+            rule.name, rule.source, pack.name, pack.version, rule.priority, rule.index,
+        )  # fmt: skip
 
 
 _CACHE_LIMIT = 500_000  # distinct texts a per-word cache keeps; bounds memory
@@ -533,16 +538,67 @@ def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     return (first, last) if first < last else None
 
 
-def _unit_bounds(doc: Doc, rule: CompiledRule, token: int) -> tuple[int, int]:
-    """Token range of the scope unit (sentence, paragraph, document) holding `token`."""
-    if rule.scope == "sentence":
-        return doc.sentences[doc.sentence_of(token)]
-    if rule.scope == "paragraph":
-        return doc.paragraphs[doc.paragraph_of(token)]
-    return 0, len(doc)
+def _anchored(
+    match: Callable[[str, int], Any],
+    run: Callable[[str, int, int], Any] | None,
+    s: str,
+    offsets: list[int],
+    hits: Sequence[int],
+    before: int,
+    most: int | None,
+    firsts: list[int] | None,
+    matches: list[Any],
+) -> int:
+    """The planner's loop: for each anchor hit `a` in order, try the start positions from
+    `a - most` (or the start of a's unit, `firsts`) to `a - before` left to right; the first
+    non-empty match is kept and scanning resumes after it. Start positions outside every
+    window cannot reach an anchor, so this finds what `finditer` would. Returns the number
+    of start positions tried."""
+    tries = 0
+    last = len(offsets) - 1
+    cur = 0
+    h = 0
+    n = len(hits)
+    while h < n:
+        a = hits[h]
+        top = a - before
+        if top > last:
+            top = last
+        if top < cur:
+            h += 1
+            continue
+        if most is not None:
+            lo = a - most
+        else:
+            assert firsts is not None
+            lo = firsts[bisect_right(firsts, a) - 1]
+        if lo < cur:
+            lo = cur
+        if run is not None and lo < top:
+            # no match starts behind a token none of the rule's tests accepts
+            at = offsets[a]
+            r = run(s, 0, at)
+            first = bisect_right(offsets, r.start()) - 1 if r is not None and r.start() < at else a
+            if first > lo:
+                lo = first
+        found = None
+        for t in range(lo, top + 1):
+            tries += 1
+            m = match(s, offsets[t])
+            if m is not None and m.end() > m.start():
+                found = m
+                break
+        if found is None:
+            cur = top + 1  # every start up to `top` is tried or impossible
+            h += 1
+            continue
+        matches.append(found)
+        # the same anchor may serve further matches (it can lie before them)
+        cur = bisect_right(offsets, found.end() - 1)
+    return tries
 
 
-def _merge(lists: Iterable[Sequence[int]]) -> list[int]:
+def _merge(lists: list[Sequence[int]]) -> list[int]:
     present = [lst for lst in lists if lst]
     if len(present) == 1:
         return list(present[0])

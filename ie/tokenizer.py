@@ -400,6 +400,18 @@ class Doc:
             f"{len(self.paragraphs)} paragraphs>"
         )
 
+    def unit_starts(self, scope: str) -> list[int]:
+        """First token of each sentence, paragraph or the document (scope), ascending."""
+        if scope == "sentence":
+            if self._sent_starts is None:
+                self._sent_starts = [a for a, _ in self.sentences]
+            return self._sent_starts
+        if scope == "paragraph":
+            if self._para_starts is None:
+                self._para_starts = [a for a, _ in self.paragraphs]
+            return self._para_starts
+        return [0]
+
     def sentence_of(self, i: int) -> int:
         """Index of the sentence that contains token `i`."""
         if not 0 <= i < len(self.words):
