@@ -26,9 +26,10 @@ FUNCTIONS = {
     "nearest": 1,
     "fullname": 2,
     "linked": 2,
+    "earlier": 1,
 }
 #: functions that read other records of the document: which argument names a record type
-TYPE_ARGUMENT = {"nearest": 0, "fullname": 1, "linked": 1}
+TYPE_ARGUMENT = {"nearest": 0, "fullname": 1, "linked": 1, "earlier": 0}
 
 
 @dataclass(slots=True)

@@ -705,10 +705,13 @@ def _evaluate(spec: ValueSpec, ctx: _Context) -> Field | None:
         return ctx.captured.get(spec.value)
     if spec.kind in ("string", "type"):
         return Field(spec.value)
-    if spec.value == "nearest":
-        # the closest record of the type that ends before this one starts
-        earlier = _earlier(ctx, spec.args[0].value, ctx.start)
-        return _record_field(max(earlier, key=lambda r: (r.end, r.start))) if earlier else None
+    if spec.value in ("nearest", "earlier"):
+        # the closest record of the type that ends before this one starts (earlier: with
+        # none, no record at all)
+        before = _earlier(ctx, spec.args[0].value, ctx.start)
+        if before:
+            return _record_field(max(before, key=lambda r: (r.end, r.start)))
+        return _UNLINKED if spec.value == "earlier" else None
     if spec.value in ("fullname", "linked"):
         # "Haftar" -> the nearest earlier "Khalifa Haftar" (fullname: else "Haftar" itself;
         # linked: else no record at all)

@@ -466,6 +466,23 @@ def test_fullname_and_linked(run: Any, text: str, expected: list[Out]) -> None:
     assert run(LOOKUP, text) == expected
 
 
+def test_earlier_needs_a_record_before_and_gives_the_nearest(run: Any) -> None:
+    src = """\
+rule slug
+  match   s:[is_upper] (?= "-")
+  yield   Slug(s)
+
+rule club
+  match   c:("leeds" | "essex")
+  yield   T(c, sport=earlier(Slug), near=nearest(Slug))
+"""
+    text = "Leeds won . SOCCER - REPORT . Leeds won . CRICKET - REPORT . Essex lost ."
+    assert run(src, text) == [
+        ("T", "Leeds", {"c": "Leeds", "sport": "SOCCER", "near": "SOCCER"}),
+        ("T", "Essex", {"c": "Essex", "sport": "CRICKET", "near": "CRICKET"}),
+    ]
+
+
 def test_linked_accepts_the_same_text_and_fullname_does_not(run: Any) -> None:
     src = """\
 rule defined
