@@ -708,9 +708,9 @@ def _evaluate(spec: ValueSpec, ctx: _Context) -> Field | None:
     if spec.value in ("nearest", "earlier"):
         # the closest record of the type that ends before this one starts (earlier: with
         # none, no record at all)
-        before = _earlier(ctx, spec.args[0].value, ctx.start)
-        if before:
-            return _record_field(max(before, key=lambda r: (r.end, r.start)))
+        candidates = _earlier(ctx, spec.args[0].value, ctx.start)
+        if candidates:
+            return _record_field(max(candidates, key=lambda r: (r.end, r.start)))
         return _UNLINKED if spec.value == "earlier" else None
     if spec.value in ("fullname", "linked"):
         # "Haftar" -> the nearest earlier "Khalifa Haftar" (fullname: else "Haftar" itself;
