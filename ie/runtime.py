@@ -133,7 +133,7 @@ class Engine:
     _strata: list[tuple[list[CompiledRule], list[str]]] = field(init=False)  # rules, labels
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
-    _anchor_lists: dict[int, list[tuple[str, str]]] = field(init=False)  # rule -> its keys
+    _plans: _Plans = field(init=False)  # per rule: how the planner runs it
     _groups: dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]] | None = field(
         init=False, default=None
     )
@@ -166,9 +166,7 @@ class Engine:
                 frozenset(r.index for r in rules if r.anchor is not None),
                 [r.index for r in rules if r.anchor is None],
             )
-        self._anchor_lists = {
-            r.index: sorted(r.anchor.keys) for r in self.pack.rules if r.anchor is not None
-        }
+        self._plans = _Plans(self.pack.rules)
         self._by_key = {}
         for r in self.pack.rules:
             for key in r.anchor.keys if r.anchor is not None else ():
@@ -334,44 +332,40 @@ class Engine:
         positions: dict[tuple[str, str], list[int]],
         items: dict[str, list[_Item]],
     ) -> list[Record]:
-        t0 = time.perf_counter() if self.profile is not None else 0.0
+        profile = self.profile
+        t0 = time.perf_counter() if profile is not None else 0.0
         tries = 0
         matches: list[Any] = []
         s = enc.string
-        # the watchdog's timer, or else a time limit in every call (see ie/watchdog.py)
-        if self._timed:
-            match = rule.pattern.match
-        else:
-            match = functools.partial(rule.pattern.match, timeout=self.timeout)
-        if self.planner and rule.anchor is not None:
-            anchor = rule.anchor
-            keys = self._anchor_lists[rule.index]
+        timed = self._timed
+        plan = self._plans[rule.index] if self.planner else None
+        if plan is not None:
+            keys, before, most, run = plan
             if len(keys) == 1:
                 hits = positions.get(keys[0], ())
             else:
                 hits = _merge([positions.get(k, ()) for k in keys])
-            run = rule.run_pattern
-            if run is not None and self._timed:
-                run = run.match
-            elif run is not None:
-                run = functools.partial(run.match, timeout=self.timeout)
-            most = anchor.max_before
+            # the watchdog's timer, or else a time limit in every call (ie/watchdog.py)
+            match = rule.pattern.match
+            if not timed:
+                match = functools.partial(match, timeout=self.timeout)
+                if run is not None:
+                    run = functools.partial(run, timeout=self.timeout)
             # with no bound, a match may start anywhere in the anchor's unit
             firsts = doc.unit_starts(rule.scope) if most is None else None
-            tries = _anchored(
-                match, run, s, enc.offsets, hits, anchor.min_before, most, firsts, matches
-            )
+            tries = _anchored(match, run, s, enc.offsets, hits, before, most, firsts, matches)
         else:
-            timeout = None if self._timed else self.timeout
-            for m in rule.pattern.finditer(s, timeout=timeout):
+            for m in rule.pattern.finditer(s, timeout=None if timed else self.timeout):
                 tries += 1
                 if m.end() > m.start():
                     matches.append(m)
+        if not matches and profile is None:
+            return []
         records = [
             r for m in matches if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
         ]
-        if self.profile is not None:
-            st = self.profile.setdefault(rule.name, RuleStats())
+        if profile is not None:
+            st = profile.setdefault(rule.name, RuleStats())
             st.seconds += time.perf_counter() - t0
             st.tries += tries
             st.records += len(records)
@@ -506,6 +500,34 @@ class Engine:
 
 
 _CACHE_LIMIT = 500_000  # distinct texts a per-word cache keeps; bounds memory
+
+# an anchored rule's plan: its anchor keys, the fewest and most tokens before the anchor
+# (None: the whole unit), and the run test's bound `match` (None: no run test)
+_Plan = tuple[list[tuple[str, str]], int, int | None, Callable[..., Any] | None]
+
+
+class _Plans(dict[int, _Plan | None]):
+    """Per rule index, its plan (None for a rule with no anchor), made on first use: the
+    run test is compiled then, like the rule's own regex."""
+
+    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+        super().__init__()
+        self.rules = rules
+
+    def __missing__(self, index: int) -> _Plan | None:
+        rule = self.rules[index]
+        anchor = rule.anchor
+        plan: _Plan | None = None
+        if anchor is not None:
+            run = rule.run_pattern
+            plan = (
+                sorted(anchor.keys),
+                anchor.min_before,
+                anchor.max_before,
+                run.match if run is not None else None,
+            )
+        self[index] = plan
+        return plan
 
 
 class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
