@@ -244,13 +244,15 @@ def run(
     show_progress = progress if progress is not None else sys.stderr.isatty()
     docs = iter_documents(inputs, glob=glob, text_key=text_key, id_key=id_key, max_bytes=max_bytes)
     failed = done = records = 0
-    from ie.writers import open_writer
+    from ie.writers import jsonl_text, open_writer
 
+    # with workers, JSON lines are written by the workers and only passed through here
+    render = jsonl_text if format.value == "jsonl" else None
     with _output(output) as out:
         writer = open_writer(format.value, out, color=_color(out) and output is None)
         with _progress_bar(show_progress, inputs, glob, text_key, id_key) as advance:
             for outcome in run_documents(
-                comp.pack, docs, jobs=jobs, planner=planner, timeout=timeout
+                comp.pack, docs, jobs=jobs, planner=planner, timeout=timeout, render=render
             ):
                 advance()
                 if outcome.error is not None:
@@ -261,9 +263,12 @@ def run(
                         file=sys.stderr,
                     )
                     continue
-                writer.write(outcome.records)
+                if outcome.rendered is not None:
+                    out.write(outcome.rendered)
+                else:
+                    writer.write(outcome.records)
                 done += 1
-                records += len(outcome.records)
+                records += outcome.count
         writer.close()
     err = sys.stderr
     summary = f"{_plural(done, 'document')}, {_plural(records, 'record')}"

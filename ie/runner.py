@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,28 +31,43 @@ class Outcome:
     item: Document | DocumentError
     records: list[Record]
     error: DocumentError | None = None
+    # with `render`: the records as text, made where they were found; `records` is then
+    # empty (a worker sends back text, which costs far less to pass between processes)
+    rendered: str | None = None
+    count: int = 0  # how many records
 
 
-def _process(engine: Engine, item: Document | DocumentError) -> Outcome:
+Render = Callable[[Sequence[Record]], str]
+
+
+def _process(
+    engine: Engine, item: Document | DocumentError, render: Render | None = None
+) -> Outcome:
     if isinstance(item, DocumentError):
         return Outcome(item, [], item)
     try:
-        return Outcome(item, engine.extract(item.id, item.text))
+        records = engine.extract(item.id, item.text)
     except RuleTimeout as exc:
         return Outcome(item, [], DocumentError(item.id, item.origin, "D007", f"{exc}; skipped"))
+    if render is not None:
+        # the text stays behind: the caller has the document already
+        return Outcome(Document(item.id, "", item.origin), [], None, render(records), len(records))
+    return Outcome(item, records, None, None, len(records))
 
 
 _worker_engine: Engine | None = None
+_worker_render: Render | None = None
 
 
-def _init_worker(pack: CompiledPack, planner: bool, timeout: float) -> None:
-    global _worker_engine
+def _init_worker(pack: CompiledPack, planner: bool, timeout: float, render: Render | None) -> None:
+    global _worker_engine, _worker_render
     _worker_engine = Engine(pack, planner=planner, timeout=timeout)
+    _worker_render = render
 
 
 def _work(batch: list[Document | DocumentError]) -> list[Outcome]:
     assert _worker_engine is not None
-    return [_process(_worker_engine, item) for item in batch]
+    return [_process(_worker_engine, item, _worker_render) for item in batch]
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -73,8 +88,11 @@ def run_documents(
     jobs: int = 1,
     planner: bool = True,
     timeout: float = 2.0,
+    render: Render | None = None,
 ) -> Iterator[Outcome]:
-    """Process every item in order; `jobs` > 1 uses that many worker processes."""
+    """Process every item in order; `jobs` > 1 uses that many worker processes. With
+    `render` (a module-level function, so workers can receive it), records come back as
+    its text in `Outcome.rendered` when workers are used."""
     if jobs <= 1:
         engine = Engine(pack, planner=planner, timeout=timeout)
         for item in items:
@@ -82,7 +100,8 @@ def run_documents(
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(pack, planner, timeout)) as pool:
+    init = (pack, planner, timeout, render)
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=init) as pool:
         pending: deque[Any] = deque()
         window = jobs * 4
         for batch in _batches(items, BATCH):

@@ -54,13 +54,22 @@ def open_writer(fmt: str, stream: TextIO, *, color: bool = False) -> RecordWrite
     raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
+def jsonl_text(records: Sequence[Record]) -> str:
+    """One document's records as JSON lines (what the jsonl writer writes for them)."""
+    return "".join(record.to_jsonl() + "\n" for record in records)
+
+
 class _JsonlWriter:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, records: Sequence[Record]) -> None:
         if records:
-            self._stream.write("".join(record.to_jsonl() + "\n" for record in records))
+            self._stream.write(jsonl_text(records))
+
+    def write_text(self, text: str) -> None:
+        """Write records already rendered by `jsonl_text` (in a worker process)."""
+        self._stream.write(text)
 
     def close(self) -> None:
         self._stream.flush()
