@@ -38,7 +38,7 @@ from ie.checks import (
 from ie.diagnostics import CompileError, Diagnostic, Span
 from ie.lower import IR, ICap, ISeq, Lowerer, SpanRef, emit
 from ie.parser import parse_file
-from ie.planner import plan
+from ie.planner import lexicon_score, plan
 from ie.program import (
     CaptureSpec,
     Compilation,
@@ -379,6 +379,8 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         if spec is not None:
             lexicons.append(spec)
 
+    lexicon_tokens = {spec.label: max(spec.max_tokens, 1) for spec in lexicons}
+    label_scores = {spec.label: lexicon_score(spec.size) for spec in lexicons}
     views: dict[tuple[str, tuple[tuple[str, str, str | None], ...]], str] = {}
     irs: dict[str, IR] = {}
     char_rules: dict[str, str] = {}
@@ -405,7 +407,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         if pattern is None:
             continue
         diags.extend(check_duplicate_captures(rule, pattern))
-        lowerer = Lowerer(sym, tok, views)
+        lowerer = Lowerer(sym, tok, views, lexicon_tokens)
         ir = lowerer.lower(pattern)
         diags.extend(lowerer.diags)
         irs[rule.name] = ir
@@ -463,7 +465,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
             )
             continue
         ir = irs[rule.name]
-        anchor = plan(ir)
+        anchor = plan(ir, label_scores)
         if anchor is None:
             diags.append(
                 Diagnostic(

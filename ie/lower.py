@@ -68,6 +68,7 @@ class SpanRef:
     label: str
     type: str | None
     group: str
+    most: int | None = None  # the most tokens one item can have (a lexicon's longest phrase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ class ICap:
 IR = Atom | SpanRef | Assert | ISeq | IAlt | IRep | ILook | ICap
 
 
-def token_span(label: str, group: str, reverse: bool = False) -> str:
+def token_span(label: str, group: str, reverse: bool = False, most: int | None = None) -> str:
     """Regex for the tokens of one item with tag `label`: from its start tag to its end tag.
 
     The item's id is captured from a start tag found lazily in the first token's tags, so
@@ -125,11 +126,16 @@ def token_span(label: str, group: str, reverse: bool = False) -> str:
     start_tag += ");" if reverse else r">\d+);"
     end_id = rf"(?P<{group}>\d+)" if reverse else rf"(?P={group})"
     end_here = rf"[^\x06]*?(?<=[\x05;]){lab}\.{end_id}\);[^\x06]*\x06"
+    # the end tag is at most `most - 1` tokens on: bounding the search keeps a failed
+    # match from scanning the rest of the unit for an end tag that cannot be there
+    between = "*?" if most is None else f"{{0,{max(most - 2, 0)}}}?"
     end_later = (
-        rf"[^\x06]*\x06(?:{ANY})*?\x01[^\x05]*\x05[^\x06]*?(?<=[\x05;]){lab}\.{end_id}\);"
-        rf"[^\x06]*\x06"
+        rf"[^\x06]*\x06(?:{ANY}){between}\x01[^\x05]*\x05[^\x06]*?(?<=[\x05;]){lab}\.{end_id}"
+        rf"\);[^\x06]*\x06"
     )
     # longest item first: forwards, tags list longer items first; backwards, try later ends
+    if most == 1:
+        return start_tag + end_here
     if reverse:
         return f"{start_tag}(?:{end_later}|{end_here})"
     return f"{start_tag}(?:{end_here}|{end_later})"
@@ -140,7 +146,7 @@ def emit(ir: IR, reverse: bool = False) -> str:
     if isinstance(ir, Atom):
         return ir.regex
     if isinstance(ir, SpanRef):
-        return token_span(ir.label, ir.group, reverse)
+        return token_span(ir.label, ir.group, reverse, ir.most)
     if isinstance(ir, Assert):
         return ir.regex
     if isinstance(ir, ISeq):
@@ -172,7 +178,7 @@ def token_bounds(ir: IR) -> tuple[int, int | None]:
     if isinstance(ir, Atom):
         return 1, 1
     if isinstance(ir, SpanRef):
-        return 1, None
+        return 1, ir.most
     if isinstance(ir, (Assert, ILook)):
         return 0, 0
     if isinstance(ir, ICap):
@@ -354,6 +360,7 @@ class Lowerer:
     sym: Symbols
     tokenizer: Tokenizer
     views: dict[tuple[str, tuple[tuple[str, str, str | None], ...]], str]
+    lexicon_tokens: dict[str, int] = field(default_factory=dict)  # label -> longest phrase
     diags: list[Diagnostic] = field(default_factory=list)
     counter: int = 0
     labels: set[str] = field(default_factory=set)
@@ -474,7 +481,7 @@ class Lowerer:
         if kind == "lexicon":
             label = "@" + p.name
             self.labels.add(label)
-            return SpanRef(label, None, self.fresh("r"))
+            return SpanRef(label, None, self.fresh("r"), self.lexicon_tokens.get(label))
         # a record type, possibly constrained to a view
         label = p.name
         if p.constraints:

@@ -55,17 +55,23 @@ class Record:
     pack_version: str
     priority: int = 0
     rule_index: int = 0
+    # the total-order key, made once: records are sorted by type, then all together
+    _key: tuple[Any, ...] = field(default=(), init=False, compare=False, repr=False)
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (
-            self.start,
-            -(self.end - self.start),
-            -self.priority,
-            self.rule_index,
-            self.rule,
-            self.type,
-            _fields_key(self.fields),
-        )
+        key = self._key
+        if not key:
+            key = (
+                self.start,
+                -(self.end - self.start),
+                -self.priority,
+                self.rule_index,
+                self.rule,
+                self.type,
+                _fields_key(self.fields),
+            )
+            object.__setattr__(self, "_key", key)
+        return key
 
     def to_json(self) -> dict[str, Any]:
         return {

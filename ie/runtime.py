@@ -50,6 +50,10 @@ class RuleTimeout(Exception):
         )
 
 
+# lexicons of one key kind: the union of their first tokens; each with its first tokens
+_LexiconGroup = tuple[frozenset[str], list[tuple[LexiconSpec, frozenset[str]]]]
+
+
 @dataclass(slots=True)
 class _Item:
     """A lexicon hit or a record, as a referenceable token span."""
@@ -134,9 +138,10 @@ class Engine:
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
-    _groups: dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]] | None = field(
-        init=False, default=None
-    )
+    _groups: (
+        dict[tuple[bool, bool], tuple[frozenset[str], list[tuple[LexiconSpec, frozenset[str]]]]]
+        | None
+    ) = field(init=False, default=None)
     _watch: Watchdog = field(init=False)
     _timed: bool = field(init=False, default=False)  # the watchdog's timer is armed
     _current: CompiledRule | None = field(init=False, default=None)  # the rule running
@@ -274,11 +279,12 @@ class Engine:
                 if lowers is None:
                     lowers = list(map(str.lower, doc.words))
                 keys = lowers
+            only = len(lexicons) == 1  # then the group's first tokens are the lexicon's
             for i in itertools.compress(itertools.count(), map(firsts.__contains__, keys)):
                 # a phrase never runs across a sentence end
                 sent_end = sentences[bisect_right(sent_starts, i) - 1][1]
-                for lex in lexicons:
-                    if keys[i] not in lex.first_keys():
+                for lex, lex_firsts in lexicons:
+                    if not only and keys[i] not in lex_firsts:
                         continue
                     limit = min(n, i + lex.max_tokens, sent_end)
                     at = lex.phrases_at(keys, i, limit)
@@ -293,15 +299,19 @@ class Engine:
 
     def _lexicon_groups(
         self,
-    ) -> dict[tuple[bool, bool], tuple[frozenset[str], list[LexiconSpec]]]:
-        """Lexicons by key kind, with the union of their first tokens; built on first use
+    ) -> dict[tuple[bool, bool], _LexiconGroup]:
+        """Lexicons (with their first tokens) by key kind, with the union of their first
+        tokens; built on first use
         (a cached pack's big lexicons load their indexes only when a document needs them)."""
         if self._groups is None:
             grouped: dict[tuple[bool, bool], list[LexiconSpec]] = {}
             for lex in self.pack.lexicons:
                 grouped.setdefault((lex.exact, lex.accents), []).append(lex)
             self._groups = {
-                kind: (frozenset().union(*(lex.first_keys() for lex in lexicons)), lexicons)
+                kind: (
+                    frozenset().union(*(lex.first_keys() for lex in lexicons)),
+                    [(lex, lex.first_keys()) for lex in lexicons],
+                )
                 for kind, lexicons in grouped.items()
             }
         return self._groups
