@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+# a str as JSON, as json.dumps(..., ensure_ascii=False) writes it (the C encoder)
+_string = cast(Any, json.encoder).encode_basestring
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,15 @@ class Field:
     record: Record | None = field(default=None, compare=False, repr=False)
     # the lexicon row (phrase, canonical form, subtype, ...) when the field is a lexicon hit
     row: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+
+    def to_jsonl(self) -> str:
+        """`to_json()` in compact JSON (see `Record.to_jsonl`)."""
+        out = f'{{"text":{_string(self.text)}'
+        if self.start is not None:
+            out += f',"start":{self.start},"end":{self.end}'
+        if self.type is not None:
+            out += f',"type":{_string(self.type)}'
+        return out + "}"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text}
@@ -91,7 +103,17 @@ class Record:
         }
 
     def to_jsonl(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+        """`to_json()` as one compact line, exactly as `json.dumps(..., ensure_ascii=False,
+        separators=(",", ":"))` writes it, assembled directly (it runs once per record)."""
+        s = _string
+        fields = ",".join(f"{s(name)}:{f.to_jsonl()}" for name, f in self.fields.items())
+        return (
+            f'{{"doc":{s(self.doc)},"type":{s(self.type)},"start":{self.start},'
+            f'"end":{self.end},"text":{s(self.text)},"fields":{{{fields}}},'
+            f'"rule":{s(self.rule)},"source":{s(self.source)},"pack":{s(self.pack)},'
+            f'"pack_version":{s(self.pack_version)},"token_start":{self.token_start},'
+            f'"token_end":{self.token_end},"priority":{self.priority}}}'
+        )
 
 
 def _fields_key(fields: Mapping[str, Field]) -> tuple[tuple[str, str, int, int], ...]:

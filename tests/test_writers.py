@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ie.records import Field, Record
 from ie.writers import CSV_COLUMNS, FORMATS, open_writer
@@ -227,3 +229,30 @@ def test_close_flushes_and_leaves_the_stream_open(fmt: str) -> None:
     writer.close()
     assert not stream.closed
     assert "Ahmed al-Mesmari" in stream.getvalue()
+
+
+_texts = st.text(max_size=12)
+_fields = st.dictionaries(
+    _texts,
+    st.builds(
+        Field,
+        _texts,
+        st.one_of(st.none(), st.integers(0, 10**6)),
+        st.integers(0, 10**6),
+        st.one_of(st.none(), _texts),
+    ),
+    max_size=3,
+)
+
+
+@given(
+    st.builds(
+        Record, _texts, _texts, st.integers(0, 10**9), st.integers(0, 10**9), _texts,
+        st.integers(0, 10**6), st.integers(0, 10**6), _fields, _texts, _texts, _texts,
+        _texts, st.integers(-5, 5), st.integers(0, 100),
+    )
+)  # fmt: skip
+def test_jsonl_line_is_exactly_json_dumps_of_the_record(record: Record) -> None:
+    # to_jsonl assembles the line itself for speed; it must be byte for byte json.dumps
+    expected = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
+    assert record.to_jsonl() == expected
