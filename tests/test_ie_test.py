@@ -83,7 +83,7 @@ def test_update_writes_then_the_test_passes(work: Path) -> None:
     lines = data.decode("utf-8").split("\n")
     assert lines[-1] == "" and len(lines) == int(written.group(1)) + 1 and b"\r" not in data
     haftar = [ln for ln in lines if ln.startswith('Person 522-536 "Khalifa Haftar"')]
-    assert haftar and re.search(r" \[titled_person people\.ie:\d+\]$", haftar[0])
+    assert haftar and re.search(r" \[person_titled people\.ie:\d+\]$", haftar[0])
     assert str(work) not in data.decode("utf-8") and "news/" not in data.decode("utf-8")
 
     code, out = ie_test("news", "seeds/")
@@ -100,7 +100,7 @@ def test_a_changed_document_shows_each_record_with_its_rule(work: Path) -> None:
     # how many records change depends on the pack (a Quote's speaker may change too)
     changed = re.search(rf"FAILED  {SEED}  \(seeds/{SEED}\.txt\): (\d+) records changed", out)
     assert changed and int(changed.group(1)) >= 2
-    assert re.search(r"~ Person \[spokesperson_named people\.ie:\d+\]\n", out)
+    assert re.search(r"~ Person \[person_spokesperson people\.ie:\d+\]\n", out)
     assert re.search(r"~ Spokesperson \[spokesperson_apposition relations\.ie:\d+\]\n", out)
     assert '- 3244-3257 "Dmitri Peskov" name="Dmitri Peskov" title="spokesman"' in out
     assert '+ 3244-3255 "Ivan Petrov" name="Ivan Petrov" title="spokesman"' in out
@@ -125,10 +125,10 @@ def test_added_removed_and_moved_records_are_told_apart(work: Path) -> None:
     code, out = ie_test("news", "seeds/")
     assert code == 1
     assert re.search(
-        r'\n    - Person 522-536 "Khalifa Haftar" .*\[titled_person people\.ie:\d+\]', out
+        r'\n    - Person 522-536 "Khalifa Haftar" .*\[person_titled people\.ie:\d+\]', out
     )
     assert re.search(
-        r'\n    \+ Person \d+-\d+ "Giorgia Meloni" .*\[titled_person people\.ie:\d+\]', out
+        r'\n    \+ Person \d+-\d+ "Giorgia Meloni" .*\[person_titled people\.ie:\d+\]', out
     )
     assert re.search(r'\n    ~ Person 1287-1302 -> 1273-1288 "Fayez al-Sarraj" ', out)
     # what else moved or appeared depends on the pack (another rule may find the name)
@@ -409,6 +409,6 @@ def test_a_projects_pytest_suite_uses_the_same_snapshots(work: Path) -> None:
     replace_in(work / "seeds" / f"{SEED}.txt", "Dmitri Peskov", "Ivan Petrov")
     failed = pytest_run()
     assert failed.returncode == 1
-    assert re.search(r"~ Person \[spokesperson_named people\.ie:\d+\]", failed.stdout)
+    assert re.search(r"~ Person \[person_spokesperson people\.ie:\d+\]", failed.stdout)
     assert "pytest --snapshot-update (or: ie test news seeds --update)" in failed.stdout
     assert "unused" not in failed.stdout
