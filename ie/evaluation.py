@@ -397,7 +397,7 @@ def score(
     """Score predicted records (by document id) against gold documents.
 
     `types` limits scoring to these record types (default: every type in the gold). Rows
-    are per type, per subtype (records with a `subtype_field` field, e.g.
+    are per type, per subtype the gold uses (records with a `subtype_field` field, e.g.
     `Quote[kind=direct]`, scored among themselves, with their fields) and per field
     (`Quote.source`).
     """
@@ -409,6 +409,18 @@ def score(
     # a field is scored when the gold has it on some record of the type
     gold_fields = {
         t: frozenset(n for d in gold_docs for r in d.records if r.type == t for n in r.fields)
+        for t in wanted
+    }
+    # subtypes the gold uses: a kind the gold never marks (Org[kind=company] against
+    # CoNLL) would only add rows with no gold records
+    gold_subtypes = {
+        t: {
+            s
+            for d in gold_docs
+            for r in d.records
+            if r.type == t
+            if (s := _subtype(r, subtype_field))
+        }
         for t in wanted
     }
     rows: dict[str, Row] = {}
@@ -424,8 +436,7 @@ def score(
             if not g_t and not p_t:
                 continue
             _score_group(g_t, p_t, rows, t, fields=gold_fields[t], fp_items=fp_items)
-            subtypes = {s for s in (_subtype(r, subtype_field) for r in g_t + p_t) if s}
-            for s in sorted(subtypes):
+            for s in sorted(gold_subtypes[t]):
                 g_s = [r for r in g_t if _subtype(r, subtype_field) == s]
                 p_s = [r for r in p_t if _subtype(r, subtype_field) == s]
                 sub_fields = gold_fields[t] - {subtype_field or ""}

@@ -134,6 +134,14 @@ def test_subtypes_are_scored_among_themselves() -> None:
     assert names.index("Quote.kind") < names.index("Quote[kind=direct]")
 
 
+def test_subtypes_the_gold_never_uses_get_no_row() -> None:
+    gold = doc(item("Org", 0, 5))
+    pred = {"d": [item("Org", 0, 5, "org", kind=Value("company"))]}
+    names = [r.name for r in score([gold], pred).rows]
+    assert "Org" in names
+    assert not any(name.startswith("Org[") for name in names)
+
+
 # ---- false positives by rule ---------------------------------------------------------------
 
 
