@@ -467,10 +467,12 @@ def _parse_jsonl_line(
             "of the line); skipped"
         )
         return DocumentError(fallback_id, origin, "D001", message)
+    decoded = decoded.rstrip("\r\n")  # so that a cut-short line's error is on this line
     try:
         obj = json.loads(decoded)
     except json.JSONDecodeError as exc:
-        message = f"not valid JSON ({exc.msg} at column {exc.colno}); skipped"
+        where = "at the end of the line" if exc.pos >= len(decoded) else f"at column {exc.colno}"
+        message = f"not valid JSON ({exc.msg} {where}); skipped"
         return DocumentError(fallback_id, origin, "D003", message)
     except (ValueError, RecursionError) as exc:
         # Huge integers and deeply nested values fail outside the decoder's own errors.

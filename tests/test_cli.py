@@ -378,15 +378,14 @@ def test_run_jsonl_bad_lines_are_reported_and_skipped(pack: Path, tmp_path: Path
     assert {r["doc"] for r in records(result.stdout)} == {"ok"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: JSONL line cut short reports 'at column 1' (of a phantom line)"
-)
 def test_jsonl_unclosed_object_names_a_real_column(pack: Path, tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
-    data.write_text('{"id": "c", "text": "Cy said"\n', encoding="utf-8")
+    data.write_text('{"id": "c", "text": "Cy said"\n{"id": "d", "text": 5 x}\n', encoding="utf-8")
     result = ie("run", pack, data)
     assert "error[D003]" in result.stderr
     assert "at column 1)" not in result.stderr
+    assert "at the end of the line); skipped" in result.stderr  # cut short
+    assert "at column 23); skipped" in result.stderr  # the stray x
 
 
 def test_run_missing_input_is_d006(pack: Path, docs: Path, tmp_path: Path) -> None:
