@@ -228,9 +228,14 @@ class Engine:
                 anchored, unanchored = self._stratum_index[id(rules)]
                 all_rules = self.pack.rules
                 rules = [all_rules[i] for i in heapq.merge(sorted(active & anchored), unanchored)]
+            # the plain loop of the most common rules (one start position per anchor hit)
+            # runs inline; profiling and the per-call time limit take the general path
+            inline = self.planner and self._timed and self.profile is None
+            plans = self._plans
             for rule in rules:
                 self._current = rule
                 watch.start()
+                plan = plans[rule.index] if inline else None
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
                 elif rule.item is not None and self.planner:
@@ -241,7 +246,32 @@ class Engine:
                         if pieces is None:
                             pieces = token_pieces(doc)
                         enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
-                    recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
+                    if plan is not None and plan[1] == plan[2] and plan[3] is None:
+                        keys, before = plan[0], plan[1]
+                        if len(keys) == 1:
+                            hits = positions.get(keys[0], ())
+                        else:
+                            hits = _merge([positions.get(k, ()) for k in keys])
+                        match = rule.pattern.match
+                        string, offsets = enc.string, enc.offsets
+                        last = len(offsets) - 1
+                        cur = 0
+                        found = []
+                        for a in hits:
+                            t = a - before
+                            if t < cur or t > last:
+                                continue
+                            m = match(string, offsets[t])
+                            if m is not None and m.end() > m.start():
+                                found.append(m)
+                                cur = bisect_right(offsets, m.end() - 1)
+                        recs = [
+                            r
+                            for m in found
+                            if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
+                        ]
+                    else:
+                        recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 watch.stop()
                 if recs:
                     produced.setdefault(rule.type, []).extend(recs)
