@@ -9,12 +9,13 @@ The record layout it targets is documented in ie/encode.py.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import regex
 
 from ie import nodes as n
-from ie.diagnostics import Diagnostic
+from ie.diagnostics import Diagnostic, Span
 from ie.encode import FLAG_LETTER, FLAG_POSITION
 from ie.resolve import Symbols
 from ie.tokenizer import Tokenizer
@@ -390,6 +391,33 @@ class Lowerer:
             )
         return words
 
+    def check_glued(self, a: n.Literal, b: n.Literal) -> None:
+        """`"Mr" "."`: two literals the tokenizer reads as one token when written together
+        ("Mr."), so they only match the rarer text with a space between them."""
+        glued = a.text + b.text
+        if a.text.strip() != a.text or b.text.strip() != b.text or " " in glued or not glued:
+            return
+        if a.text[-1:].isalnum() and b.text[:1].isalnum():
+            return  # two words: written together they are another word, not these two
+        if list(self.tokenizer(glued).words) != [glued]:
+            return
+        if len(self.tokenizer(f"{a.text} {b.text}").words) != 2:
+            return
+        span = Span(
+            a.span.path, a.span.line, a.span.col, b.span.end_line, b.span.end_col,
+            a.span.start, b.span.end,
+        )  # fmt: skip
+        self.diags.append(
+            Diagnostic(
+                "W0101",
+                f"the tokenizer reads {glued!r} as one token, so these two literals only "
+                f"match {a.text!r} and {b.text!r} written apart",
+                span,
+                severity="warning",
+                help=f'write the one literal "{glued}" to match {glued!r}',
+            )
+        )
+
     def lower(self, p: n.Pattern, stack: tuple[str, ...] = ()) -> IR:
         if isinstance(p, n.Literal):
             words = self.literal_tokens(p)
@@ -436,6 +464,9 @@ class Lowerer:
                 return Assert(rf"(?=\x01[^\x04]*\x04[^\x05]{{{FLAG_POSITION['sent_start']}}}S)")
             return Assert(rf"(?<=\x04[^\x05]{{{FLAG_POSITION['sent_end']}}}E\x05[^\x06]*\x06)")
         if isinstance(p, n.Seq):
+            for a, b in itertools.pairwise(p.items):
+                if isinstance(a, n.Literal) and isinstance(b, n.Literal):
+                    self.check_glued(a, b)
             return ISeq(tuple(self.lower(i, stack) for i in p.items))
         if isinstance(p, n.Alt):
             return IAlt(tuple(self.lower(o, stack) for o in p.options))
