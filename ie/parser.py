@@ -538,12 +538,22 @@ def _syntax_diagnostic(
     start = offset + (tok.start_pos or 0)
     end = offset + (tok.end_pos or start + 1)
     text = str(tok)
-    help_ = _keyword_typo_help(chunk, exc) or _expected_help(exc.expected)
+    typo = _keyword_typo(chunk, exc)
+    if typo is not None:
+        # the parser stops later, but the mistake is the misspelt keyword: point there
+        word, at, hint = typo
+        return Diagnostic(
+            "E0101",
+            f"`{word}` is not a clause keyword, so it was read as a word to match",
+            lines.span(path, offset + at, offset + at + len(word)),
+            help=hint,
+        )
+    help_ = _expected_help(exc.expected)
     message = f"unexpected {_describe(tok)}"
     if tok.type == "WORD":
-        hint = did_you_mean(text, [k for k in KEYWORDS if k not in {"rule", "let", "lexicon"}])
-        if hint:
-            help_ = f"`{text}` is not a keyword here; {hint}"
+        near = did_you_mean(text, [k for k in KEYWORDS if k not in {"rule", "let", "lexicon"}])
+        if near:
+            help_ = f"`{text}` is not a keyword here; {near}"
     if tok.type in {"RPAR", "RSQB"}:
         opening = "(" if tok.type == "RPAR" else "["
         message = f"unexpected `{text}`: it has no matching `{opening}` before it"
@@ -592,13 +602,15 @@ def _eof_help(chunk: str, exc: UnexpectedInput) -> str | None:
     return _expected_help(expected)
 
 
-def _keyword_typo_help(chunk: str, exc: UnexpectedToken) -> str | None:
-    """Spot a misspelt clause keyword (`yeild`), which the lexer reads as a literal word."""
+def _keyword_typo(chunk: str, exc: UnexpectedToken) -> tuple[str, int, str] | None:
+    """Spot a misspelt clause keyword (`yeild`), which the lexer reads as a literal word:
+    (the word, its offset in `chunk`, the did-you-mean hint)."""
     before = chunk[: exc.token.start_pos or 0]
-    for word in reversed(regex.findall(r"(?m)^\s*([a-z]+)\b", before)):
+    for m in reversed(list(regex.finditer(r"(?m)^\s*([a-z]+)\b", before))):
+        word = m.group(1)
         if word in KEYWORDS:
             break
         hint = did_you_mean(word, [k for k in KEYWORDS if k not in {"rule", "let", "lexicon"}])
         if hint:
-            return f"`{word}` is read as a word to match; {hint}"
+            return word, m.start(1), hint
     return None
