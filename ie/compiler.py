@@ -36,7 +36,7 @@ from ie.checks import (
     walk_ir,
 )
 from ie.diagnostics import CompileError, Diagnostic, Span
-from ie.lower import IR, ICap, ISeq, Lowerer, SpanRef, emit
+from ie.lower import IR, Assert, Atom, ICap, ILook, ISeq, Lowerer, SpanRef, emit
 from ie.parser import parse_file
 from ie.planner import lexicon_score, plan
 from ie.program import (
@@ -333,6 +333,23 @@ def _capture_specs(ir: IR) -> tuple[CaptureSpec, ...]:
     return tuple(CaptureSpec(name, groups[name], tuple(refs[name])) for name in groups)
 
 
+def _guard(ir: IR) -> str:
+    """A cheap test the match start must pass, put before the pattern so the regex engine
+    rejects most positions at once: every match starts at a token record, and a pattern
+    whose leading lookarounds come before a plain token test (`(?! Place | Org)
+    name:[is_title]`) must also pass that test, so it is checked first."""
+    items = ir.items if isinstance(ir, ISeq) else (ir,)
+    for item in items:
+        if isinstance(item, (ILook, Assert)):
+            continue
+        while isinstance(item, ICap):
+            item = item.item
+        if isinstance(item, Atom) and item is not items[0] and "(?P<" not in item.regex:
+            return f"(?={item.regex})"
+        break
+    return r"(?=\x01)"
+
+
 def _lone_item(ir: IR) -> str | None:
     """The label when the whole pattern is one lexicon hit or record, captured or not."""
     while True:
@@ -479,7 +496,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         rules.append(
             CompiledRule(
                 **common,
-                pattern_source=emit(ir),
+                pattern_source=_guard(ir) + emit(ir),
                 captures=_capture_specs(ir),
                 anchor=anchor,
                 labels=frozenset(lowerers[rule.name].labels),
