@@ -115,6 +115,11 @@ def _lookbehind_candidates(look: ILook) -> list[Candidate]:
         inner = item.item if isinstance(item, ICap) else item
         if isinstance(inner, Atom) and inner.keys:
             out.append(_cand(inner.keys, -(after_max + 1), -(after_min + 1)))
+        elif isinstance(inner, IAlt) and token_bounds(inner) == (1, 1):
+            # one token of several exact values: `(?<= "b" | "c")`
+            best = _best(_candidates(inner, 0, 0))
+            if best is not None:
+                out.append(_cand(best[1], -(after_max + 1), -(after_min + 1)))
         elif isinstance(inner, SpanRef):
             # the item's last token is the anchor: the match starts right after it
             keys = frozenset({("te", inner.label)})
