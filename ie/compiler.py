@@ -339,6 +339,8 @@ def _guard(ir: IR) -> str:
     whose leading lookarounds come before a plain token test (`(?! Place | Org)
     name:[is_title]`) must also pass that test, so it is checked first."""
     items = ir.items if isinstance(ir, ISeq) else (ir,)
+    if items and not isinstance(items[0], (ILook, Assert)):
+        return ""  # the first token test starts with the record mark itself
     for item in items:
         if isinstance(item, (ILook, Assert)):
             continue

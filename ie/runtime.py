@@ -232,9 +232,11 @@ class Engine:
             # runs inline; profiling and the per-call time limit take the general path
             inline = self.planner and self._timed and self.profile is None
             plans = self._plans
+            clock = time.perf_counter
             for rule in rules:
                 self._current = rule
-                watch.start()
+                watch.started = clock()  # watch.start(), inline: this runs per rule
+                watch.running = True
                 plan = plans[rule.index] if inline else None
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
@@ -272,7 +274,7 @@ class Engine:
                         ]
                     else:
                         recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
-                watch.stop()
+                watch.running = False
                 if recs:
                     produced.setdefault(rule.type, []).extend(recs)
             for type_, recs in produced.items():
