@@ -248,13 +248,12 @@ class Engine:
                         if pieces is None:
                             pieces = token_pieces(doc)
                         enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
-                    if plan is not None and plan[1] == plan[2] and plan[3] is None:
-                        keys, before = plan[0], plan[1]
+                    if plan is not None and plan[4]:
+                        keys, before, match = plan[0], plan[1], plan[5]
                         if len(keys) == 1:
                             hits = positions.get(keys[0], ())
                         else:
                             hits = _merge([positions.get(k, ()) for k in keys])
-                        match = rule.pattern.match
                         string, offsets = enc.string, enc.offsets
                         last = len(offsets) - 1
                         cur = 0
@@ -267,11 +266,13 @@ class Engine:
                             if m is not None and m.end() > m.start():
                                 found.append(m)
                                 cur = bisect_right(offsets, m.end() - 1)
-                        recs = [
-                            r
-                            for m in found
-                            if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
-                        ]
+                        recs = None
+                        if found:
+                            recs = [
+                                r
+                                for m in found
+                                if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
+                            ]
                     else:
                         recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 watch.running = False
@@ -382,7 +383,7 @@ class Engine:
         timed = self._timed
         plan = self._plans[rule.index] if self.planner else None
         if plan is not None:
-            keys, before, most, run = plan
+            keys, before, most, run = plan[:4]
             if len(keys) == 1:
                 hits = positions.get(keys[0], ())
             else:
@@ -544,8 +545,11 @@ class Engine:
 _CACHE_LIMIT = 500_000  # distinct texts a per-word cache keeps; bounds memory
 
 # an anchored rule's plan: its anchor keys, the fewest and most tokens before the anchor
-# (None: the whole unit), and the run test's bound `match` (None: no run test)
-_Plan = tuple[list[tuple[str, str]], int, int | None, Callable[..., Any] | None]
+# (None: the whole unit), the run test's bound `match` (None: no run test), whether each
+# hit gives exactly one start to try, and the rule's own bound `match`
+_Plan = tuple[
+    list[tuple[str, str]], int, int | None, Callable[..., Any] | None, bool, Callable[..., Any]
+]
 
 
 class _Plans(dict[int, _Plan | None]):
@@ -567,6 +571,9 @@ class _Plans(dict[int, _Plan | None]):
                 anchor.min_before,
                 anchor.max_before,
                 run.match if run is not None else None,
+                # one start per hit and no run test: the inline loop in `_extract`
+                anchor.min_before == anchor.max_before and run is None,
+                rule.pattern.match,
             )
         self[index] = plan
         return plan
@@ -662,11 +669,12 @@ def _anchored(
     return tries
 
 
-def _merge(lists: list[Sequence[int]]) -> list[int]:
+def _merge(lists: list[Sequence[int]]) -> Sequence[int]:
+    """The token positions of several anchor keys, ascending (read only)."""
     present = [lst for lst in lists if lst]
     if len(present) == 1:
-        return list(present[0])
-    return sorted(set().union(*present)) if present else []
+        return present[0]
+    return sorted(set().union(*present)) if present else ()
 
 
 def _tags(items: dict[str, list[_Item]], labels: Sequence[str]) -> dict[int, str]:
