@@ -250,6 +250,7 @@ class Engine:
                         enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
                     if plan is not None and plan[4]:
                         keys, before, match = plan[0], plan[1], plan[5]
+                        hits: Sequence[int]
                         if len(keys) == 1:
                             hits = positions.get(keys[0], ())
                         else:
@@ -384,6 +385,7 @@ class Engine:
         plan = self._plans[rule.index] if self.planner else None
         if plan is not None:
             keys, before, most, run = plan[:4]
+            hits: Sequence[int]
             if len(keys) == 1:
                 hits = positions.get(keys[0], ())
             else:
