@@ -46,6 +46,11 @@ class ValueSpec:
     args: tuple[ValueSpec, ...] = ()
 
 
+#: yield functions that read other records of the document: which argument names a record
+#: type (here, not in ie.resolve, so the runtime can read it without the front end)
+TYPE_ARGUMENT = {"nearest": 0, "fullname": 1, "linked": 1, "earlier": 0}
+
+
 @dataclass(frozen=True, slots=True)
 class Anchor:
     """The planner's choice: a rule can only match near an occurrence of one of `keys`.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ie import nodes as n
 from ie.diagnostics import Diagnostic, Span, did_you_mean
+from ie.program import TYPE_ARGUMENT as TYPE_ARGUMENT  # shared with the runtime
 
 POLICIES = ("all", "longest", "first", "priority")
 FUNCTIONS = {
@@ -28,8 +29,6 @@ FUNCTIONS = {
     "linked": 2,
     "earlier": 1,
 }
-#: functions that read other records of the document: which argument names a record type
-TYPE_ARGUMENT = {"nearest": 0, "fullname": 1, "linked": 1, "earlier": 0}
 
 
 @dataclass(slots=True)

@@ -20,12 +20,13 @@ import heapq
 import itertools
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ie.encode import Encoded, encode, token_pieces
 from ie.program import (
+    TYPE_ARGUMENT,
     CompiledPack,
     CompiledRule,
     LexiconSpec,
@@ -138,6 +139,7 @@ class Engine:
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
+    _read_types: frozenset[str] = field(init=False)
     _groups: (
         dict[tuple[bool, bool], tuple[frozenset[str], list[tuple[LexiconSpec, frozenset[str]]]]]
         | None
@@ -172,6 +174,13 @@ class Engine:
                 [r.index for r in rules if r.anchor is None],
             )
         self._plans = _Plans(self.pack.rules)
+        # the record types some pattern or yield lookup reads (others need no item list)
+        read: set[str] = set()
+        for r in self.pack.rules:
+            read.update(r.labels)
+            for _, spec in r.fields:
+                read.update(_looked_up(spec))
+        self._read_types = frozenset(read)
         self._by_key = {}
         for r in self.pack.rules:
             for key in r.anchor.keys if r.anchor is not None else ():
@@ -282,7 +291,8 @@ class Engine:
             for type_, recs in produced.items():
                 final = apply_policy(recs, self.pack.policies.get(type_, "longest"))
                 out.extend(final)
-                items[type_] = [_Item(r.token_start, r.token_end, r) for r in final]
+                if type_ in self._read_types:  # other rules or lookups read this type
+                    items[type_] = [_Item(r.token_start, r.token_end, r) for r in final]
                 for view in self._views.get(type_, ()):
                     items[view.label] = [
                         _Item(r.token_start, r.token_end, r)
@@ -669,6 +679,18 @@ def _anchored(
         # the same anchor may serve further matches (it can lie before them)
         cur = bisect_right(offsets, found.end() - 1)
     return tries
+
+
+def _looked_up(spec: ValueSpec) -> Iterator[str]:
+    """Record types a yield expression reads with nearest/fullname/linked/earlier."""
+    if spec.kind != "call":
+        return
+    position = TYPE_ARGUMENT.get(spec.value)
+    for i, arg in enumerate(spec.args):
+        if i == position:
+            yield arg.value
+        else:
+            yield from _looked_up(arg)
 
 
 def _merge(lists: list[Sequence[int]]) -> Sequence[int]:
