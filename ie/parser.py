@@ -44,6 +44,8 @@ KEYWORDS = (
     "priority",
     "within",
 )
+# clause keywords a bare word after a label cannot mean (the label lost its pattern)
+_CLAUSE_KEYWORDS = frozenset({"yield", "example", "priority", "within", "match", "like", "chars"})
 _DECL_START = regex.compile(r"(?m)^(?:rule|let|lexicon|overlap|internal|import)\b")
 
 # Friendly names for the grammar's terminals, used in "expected ..." messages.
@@ -149,6 +151,7 @@ class _ToNodes(Transformer[Token, Any]):
         self.lines = lines
         self.offset = offset
         self.diags: list[Diagnostic] = []  # structural problems found while building
+        self._swallowed = False  # the rule being built lost a clause keyword to a label
 
     def _span(self, meta: Meta | Token) -> Span:
         if isinstance(meta, Token):
@@ -160,7 +163,7 @@ class _ToNodes(Transformer[Token, Any]):
     # -- declarations
     @v_args(meta=True)
     def start(self, meta: Meta, items: list[Any]) -> list[Any]:
-        return items
+        return [d for d in items if d is not None]  # None: a declaration already reported
 
     @v_args(meta=True)
     def import_decl(self, meta: Meta, items: list[Any]) -> n.Import:
@@ -206,9 +209,12 @@ class _ToNodes(Transformer[Token, Any]):
         return n.Internal(tuple(str(t) for t in items), self._span(meta))
 
     @v_args(meta=True)
-    def rule_decl(self, meta: Meta, items: list[Any]) -> n.Rule:
+    def rule_decl(self, meta: Meta, items: list[Any]) -> n.Rule | None:
         name_tok: Token = items[0]
         clauses = items[1:]
+        if self._swallowed:  # reported at the label; its other errors would only follow
+            self._swallowed = False
+            return None
         match = like = yld = chars = None
         examples: list[n.Example] = []
         counters: list[n.CounterExample] = []
@@ -364,7 +370,26 @@ class _ToNodes(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def capture(self, meta: Meta, items: list[Any]) -> n.Capture:
-        return n.Capture(str(items[0]).rstrip(": \t"), items[1], self._span(meta))
+        label, item = str(items[0]).rstrip(": \t"), items[1]
+        if (
+            isinstance(item, n.Literal)
+            and item.text in _CLAUSE_KEYWORDS
+            and item.span.end - item.span.start == len(item.text)  # written bare, not quoted
+        ):
+            # `match n:` then `yield ...`: the label took the next clause's keyword as its
+            # pattern, and the rest of the rule with it
+            self._swallowed = True
+            self.diags.append(
+                Diagnostic(
+                    "E0101",
+                    f"the label `{label}:` has no pattern after it, so `{item.text}` was read "
+                    "as a word to match",
+                    self._span(meta),
+                    help=f"write the pattern after `{label}:`, or quote the word "
+                    f'("{item.text}") to match it',
+                )
+            )
+        return n.Capture(label, item, self._span(meta))
 
     @v_args(meta=True)
     def literal(self, meta: Meta, items: list[Token]) -> n.Literal:
