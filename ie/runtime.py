@@ -20,6 +20,7 @@ import heapq
 import itertools
 import time
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -363,18 +364,14 @@ class Engine:
     def _positions(self, doc: Doc) -> dict[tuple[str, str], list[int]]:
         """Token indexes of every anchor key (word or shape) in the document: one C-level
         cache probe per token, Python work only at the few tokens that are anchors."""
-        pos: dict[tuple[str, str], list[int]] = {}
+        pos: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
         keys_of = self._anchor_keys
         if len(keys_of) > _CACHE_LIMIT:
             keys_of.clear()
         found = list(map(keys_of.__getitem__, doc.words))
         for i in itertools.compress(itertools.count(), found):
             for key in found[i]:
-                at = pos.get(key)
-                if at is None:
-                    pos[key] = [i]
-                else:
-                    at.append(i)
+                pos[key].append(i)
         return pos
 
     def _run_rule(
