@@ -67,11 +67,6 @@ _piece_cache = _PieceCache()
 _CACHE_LIMIT = 500_000  # distinct texts kept; bounds memory on huge vocabularies
 
 
-def token_piece(word: str) -> str:
-    """A token's record with no sentence flags and no tags; cached per distinct text."""
-    return _piece_cache[word]
-
-
 @dataclass(slots=True)
 class Encoded:
     """A document's record string for one scope, with each token's record offset."""

@@ -178,14 +178,6 @@ class LexiconSpec:
             self._entry.frombytes(self.entries)
         return self._keys, self._entry
 
-    def find(self, key: str) -> int | None:
-        """The entry number of a phrase key, or None."""
-        keys, entry = self._index()
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i] == key:
-            return entry[i]
-        return None
-
     def phrases_at(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
         """(end, entry number) of every phrase of token keys `keys[i:end]`, end <= limit,
         shortest first. The phrases that start with one first token are a contiguous run

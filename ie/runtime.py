@@ -245,7 +245,7 @@ class Engine:
             clock = time.perf_counter
             for rule in rules:
                 self._current = rule
-                watch.started = clock()  # watch.start(), inline: this runs per rule
+                watch.started = clock()  # set here, not by a method: this runs per rule
                 watch.running = True
                 plan = plans[rule.index] if inline else None
                 if rule.kind == "chars":

@@ -25,20 +25,14 @@ class RuleExpired(TimeoutError):
 
 
 class Watchdog:
-    """One time limit per rule run; `start()` when a rule begins, `stop()` when it ends."""
+    """One time limit per rule run: the runtime sets `started` (perf_counter) and `running`
+    when a rule begins, and clears `running` when it ends."""
 
     __slots__ = ("limit", "running", "started")
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
         self.started = 0.0
-        self.running = False
-
-    def start(self) -> None:
-        self.started = time.perf_counter()
-        self.running = True
-
-    def stop(self) -> None:
         self.running = False
 
     def arm(self) -> bool:
