@@ -139,6 +139,11 @@ class Engine:
     _strata: list[tuple[list[CompiledRule], list[str]]] = field(init=False)  # rules, labels
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
+    # per stratum: its point rules (one start per anchor hit, one anchor key) by anchor key,
+    # run key by key (`_run_points`); and the anchored rules left to the per-rule loop then
+    _points: dict[int, tuple[dict[tuple[str, str], list[CompiledRule]], frozenset[int]]] = field(
+        init=False
+    )
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
     _read_types: frozenset[str] = field(init=False)
     _groups: (
@@ -146,6 +151,7 @@ class Engine:
         | None
     ) = field(init=False, default=None)
     _watch: Watchdog = field(init=False)
+    _pieces: list[str] | None = field(init=False, default=None)  # this document's, untagged
     _timed: bool = field(init=False, default=False)  # the watchdog's timer is armed
     _current: CompiledRule | None = field(init=False, default=None)  # the rule running
     # records by name ending, for fullname/linked; per document
@@ -167,13 +173,23 @@ class Engine:
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._strata = []
         self._stratum_index = {}
+        self._points = {}
         for stratum in self.pack.strata:
             rules = [self.pack.rules[i] for i in stratum]
             self._strata.append((rules, sorted(set().union(*(r.labels for r in rules)))))
+            anchored = frozenset(r.index for r in rules if r.anchor is not None)
             self._stratum_index[id(rules)] = (
-                frozenset(r.index for r in rules if r.anchor is not None),
+                anchored,
                 [r.index for r in rules if r.anchor is None],
             )
+            points: dict[tuple[str, str], list[CompiledRule]] = {}
+            for r in rules:
+                if _is_point(r):
+                    assert r.anchor is not None
+                    (key,) = r.anchor.keys
+                    points.setdefault(key, []).append(r)
+            taken = frozenset(r.index for group in points.values() for r in group)
+            self._points[id(rules)] = (points, anchored - taken)
         self._plans = _Plans(self.pack.rules)
         # the record types some pattern or yield lookup reads (others need no item list)
         read: set[str] = set()
@@ -210,6 +226,7 @@ class Engine:
             assert rule is not None  # only a running rule is timed
             raise RuleTimeout(rule, self.timeout) from exc
         finally:
+            self._pieces = None
             if timed:
                 watch.disarm()
 
@@ -218,29 +235,35 @@ class Engine:
         self._name_index = {}
         items: dict[str, list[_Item]] = self._lexicon_hits(doc)
         positions = self._positions(doc)
-        pieces: list[str] | None = None
+        self._pieces = None
         out: list[Record] = []
         for rules, labels in self._strata:
             tags = _tags(items, labels) if labels else None
             for label in labels:
-                found = items.get(label, ())
-                positions[("t", label)] = [it.start for it in found]
-                positions[("te", label)] = sorted(it.end - 1 for it in found)
-            encoded: dict[str, Encoded] = {}
+                spans = items.get(label, ())
+                positions[("t", label)] = [it.start for it in spans]
+                positions[("te", label)] = sorted(it.end - 1 for it in spans)
+            encoded: dict[str, Encoded] = {}  # per scope, made when a rule needs it
             produced: dict[str, list[Record]] = {}
+            # the plain loop of the most common rules (one start position per anchor hit)
+            # runs inline; profiling and the per-call time limit take the general path
+            inline = self.planner and self._timed and self.profile is None
             if self.planner:
+                anchored, unanchored = self._stratum_index[id(rules)]
+                if inline:
+                    points, anchored = self._points[id(rules)]
+                    if points:
+                        self._run_points(
+                            points, doc_id, doc, positions, encoded, tags, items, produced
+                        )
                 # only rules whose anchor occurs in this document can match in it
                 by_key = self._by_key
                 active: set[int] = set()
                 for key, at in positions.items():
                     if at and key in by_key:
                         active.update(by_key[key])
-                anchored, unanchored = self._stratum_index[id(rules)]
                 all_rules = self.pack.rules
                 rules = [all_rules[i] for i in heapq.merge(sorted(active & anchored), unanchored)]
-            # the plain loop of the most common rules (one start position per anchor hit)
-            # runs inline; profiling and the per-call time limit take the general path
-            inline = self.planner and self._timed and self.profile is None
             plans = self._plans
             clock = time.perf_counter
             for rule in rules:
@@ -253,11 +276,7 @@ class Engine:
                 elif rule.item is not None and self.planner:
                     recs = self._run_items(rule, doc_id, doc, items)
                 else:
-                    enc = encoded.get(rule.scope)
-                    if enc is None:
-                        if pieces is None:
-                            pieces = token_pieces(doc)
-                        enc = encoded[rule.scope] = encode(doc, rule.scope, tags, pieces)
+                    enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
                     if plan is not None and plan[4]:
                         keys, before, match = plan[0], plan[1], plan[5]
                         hits: Sequence[int]
@@ -306,6 +325,73 @@ class Engine:
         return sort_records(out)
 
     # ---- stages -----------------------------------------------------------------------
+
+    def _encode(
+        self, encoded: dict[str, Encoded], doc: Doc, scope: str, tags: dict[int, str] | None
+    ) -> Encoded:
+        """A stratum's record string for `scope`, made on first use and kept in `encoded`;
+        the untagged token records are made once per document, for every stratum."""
+        if self._pieces is None:
+            self._pieces = token_pieces(doc)
+        enc = encoded[scope] = encode(doc, scope, tags, self._pieces)
+        return enc
+
+    def _run_points(
+        self,
+        points: dict[tuple[str, str], list[CompiledRule]],
+        doc_id: str,
+        doc: Doc,
+        positions: dict[tuple[str, str], list[int]],
+        encoded: dict[str, Encoded],
+        tags: dict[int, str] | None,
+        items: dict[str, list[_Item]],
+        produced: dict[str, list[Record]],
+    ) -> None:
+        """The point rules of a stratum (one anchor key, one start per hit), key by key:
+        for each anchor value in the document, each rule on it tries the one start its hits
+        give, left to right, skipping starts inside its last match, as `_anchored` would.
+        The work per rule is a few operations, not a general loop: at a thousand rules,
+        most of a document's rules are these. Records come out per rule in match order;
+        the overlap policies and the total order make the order of rules irrelevant."""
+        watch = self._watch
+        clock = time.perf_counter
+        plans = self._plans
+        for key, hits in positions.items():
+            group = points.get(key)
+            if group is None or not hits:
+                continue
+            for rule in group:
+                enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
+                string, offsets = enc.string, enc.offsets
+                last = len(offsets) - 1
+                plan = plans[rule.index]
+                assert plan is not None
+                before, match = plan[1], plan[5]
+                self._current = rule
+                watch.started = clock()
+                watch.running = True
+                cur = 0
+                found = None
+                for a in hits:
+                    t = a - before
+                    if t < cur or t > last:
+                        continue
+                    m = match(string, offsets[t])
+                    if m is not None and m.end() > m.start():
+                        if found is None:
+                            found = [m]
+                        else:
+                            found.append(m)
+                        cur = bisect_right(offsets, m.end() - 1)
+                watch.running = False
+                if found is not None:
+                    recs = [
+                        r
+                        for m in found
+                        if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
+                    ]
+                    if recs:
+                        produced.setdefault(rule.type, []).extend(recs)
 
     def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
         """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
@@ -608,6 +694,19 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
                 keys.append(("s", shape))
         found = self[word] = tuple(keys)
         return found
+
+
+def _is_point(rule: CompiledRule) -> bool:
+    """A token rule anchored on one key with exactly one start per hit and no run test."""
+    a = rule.anchor
+    return (
+        rule.kind != "chars"
+        and rule.item is None
+        and a is not None
+        and len(a.keys) == 1
+        and a.min_before == a.max_before
+        and a.run is None
+    )
 
 
 def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
