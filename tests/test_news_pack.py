@@ -40,6 +40,8 @@ SCAN_RULES = {
     "indirect_then_speaker",
     "indirect_loose",
     "indirect_according_to",
+    "indirect_parenthetical",
+    "indirect_attitude",
 }
 
 
