@@ -359,10 +359,17 @@ def _progress_bar(
     if not enabled:
         yield lambda: None
         return
+    total = count_documents(inputs, glob=glob, text_key=text_key, id_key=id_key)
+    with _bar(total) as advance:
+        yield advance
+
+
+@contextlib.contextmanager
+def _bar(total: int | None) -> Iterator[Callable[[], None]]:
+    """A progress bar of `total` documents on stderr, gone when done."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    total = count_documents(inputs, glob=glob, text_key=text_key, id_key=id_key)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -479,6 +486,22 @@ def eval_(
         Path | None, typer.Option("--json", help="Also write the scores as JSON to this file.")
     ] = None,
     top: Annotated[int, typer.Option(min=0, help="Show this many false-positive rules.")] = 10,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            help="Seconds one rule may spend on one document; a document that passes it is "
+            "scored with no predictions and reported.",
+        ),
+    ] = DEFAULT_TIMEOUT,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Show a progress bar on stderr (default: when stderr is a terminal).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score a pack against gold records: precision, recall and F1 per record type and per
     field, with exact-span and overlap matching, and the rules behind the false positives.
@@ -499,7 +522,10 @@ def eval_(
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(1) from None
     wanted = [t.strip() for t in types.split(",") if t.strip()] if types else None
-    result = evaluate(comp.pack, docs, types=wanted)
+    show_progress = progress if progress is not None else sys.stderr.isatty()
+    with contextlib.ExitStack() as stack:
+        advance = stack.enter_context(_bar(len(docs))) if show_progress else None
+        result = evaluate(comp.pack, docs, types=wanted, timeout=timeout, advance=advance)
     print(render(result, top=top), end="")
     if json_out is not None:
         write_json(result, json_out)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -484,13 +484,18 @@ def _false_positives(fp_items: dict[str, list[Item]]) -> list[RuleFalsePositives
 
 
 def predict(
-    pack: CompiledPack, gold_docs: Sequence[GoldDoc]
+    pack: CompiledPack,
+    gold_docs: Sequence[GoldDoc],
+    *,
+    timeout: float | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> tuple[dict[str, list[Item]], list[str]]:
     """Run the pack over the gold documents' texts; a document whose rules time out is
-    reported in the error list and scored with no predictions."""
-    from ie.runtime import Engine, RuleTimeout
+    reported in the error list and scored with no predictions. `advance` is called after
+    each document (a progress bar)."""
+    from ie.runtime import DEFAULT_TIMEOUT, Engine, RuleTimeout
 
-    engine = Engine(pack)
+    engine = Engine(pack, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     out: dict[str, list[Item]] = {}
     errors: list[str] = []
     for doc in gold_docs:
@@ -500,6 +505,8 @@ def predict(
             errors.append(f"document {doc.id!r}: {exc}")
             records = []
         out[doc.id] = [Item.from_record(r) for r in records]
+        if advance is not None:
+            advance()
     return out, errors
 
 
@@ -509,9 +516,11 @@ def evaluate(
     *,
     types: Sequence[str] | None = None,
     subtype_field: str | None = DEFAULT_SUBTYPE_FIELD,
+    timeout: float | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> Report:
     """Run `pack` over the gold documents and score its records."""
-    predicted, errors = predict(pack, gold_docs)
+    predicted, errors = predict(pack, gold_docs, timeout=timeout, advance=advance)
     return score(gold_docs, predicted, types=types, subtype_field=subtype_field, errors=errors)
 
 

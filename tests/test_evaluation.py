@@ -250,6 +250,34 @@ def test_cli_eval(tmp_path: Path) -> None:
     assert only.exit_code == 0 and "Person" not in only.output
 
 
+def test_cli_eval_timeout_scores_the_other_documents(tmp_path: Path) -> None:
+    """A document on which a rule runs away is reported by id and scored empty; the
+    others are scored as usual, and the exit status says something went wrong."""
+    (tmp_path / "rules.ie").write_text(
+        'rule said\n  match who:[is_title] "said"\n  yield Said(who)\n\n'
+        "rule runaway\n  chars /(x+x+)+y/\n  yield Runaway\n",
+        encoding="utf-8",
+    )
+    gold = tmp_path / "gold.jsonl"
+    docs = [("ok", "Ann said no."), ("bomb", "Bob said " + "x" * 5000)]
+    gold.write_text(
+        "".join(
+            json.dumps({"id": i, "text": t, "records": [{"type": "Said", "start": 0, "end": 8}]})
+            + "\n"
+            for i, t in docs
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["eval", str(tmp_path / "rules.ie"), str(gold), "--timeout", "0.2", "--no-progress"]
+    )
+    assert result.exit_code == 1
+    assert "document 'bomb': rule `runaway`" in result.output
+    assert "Traceback" not in result.output
+    said = next(ln.split() for ln in result.output.splitlines() if ln.startswith("Said"))
+    assert said[1:4] == ["2", "1", "1.000"]  # gold 2, predicted 1 (from 'ok'), P = 1
+
+
 def test_cli_eval_bad_gold(tmp_path: Path) -> None:
     (tmp_path / "rules.ie").write_text(PACK, encoding="utf-8")
     gold = tmp_path / "gold.jsonl"
