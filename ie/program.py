@@ -140,6 +140,15 @@ class ViewSpec:
     constraints: tuple[tuple[str, str, str | None], ...]  # (field, op, value)
 
 
+# a lexicon trie node: the entry a phrase ending here has (or -1), and the next tokens
+_Node = tuple[int, "dict[str, _Node] | None"]
+
+
+def _freeze(node: list[Any]) -> _Node:
+    children = node[1]
+    return (node[0], None if children is None else {t: _freeze(c) for t, c in children.items()})
+
+
 @dataclass(slots=True)
 class LexiconSpec:
     """A compiled lexicon, compact on disk and quick to load.
@@ -163,8 +172,8 @@ class LexiconSpec:
     _keys: list[str] | None = field(default=None, compare=False, repr=False)
     _entry: array[int] | None = field(default=None, compare=False, repr=False)
     _firsts: frozenset[str] | None = field(default=None, compare=False, repr=False)
-    # first token -> its run [lo, hi) in the sorted keys, filled as documents need them
-    _runs: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    # first token -> the trie of the phrases it starts, built as documents need them
+    _tries: dict[str, _Node] = field(default_factory=dict, compare=False, repr=False)
 
     def first_keys(self) -> frozenset[str]:
         if self._firsts is None:
@@ -180,38 +189,49 @@ class LexiconSpec:
 
     def phrases_at(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
         """(end, entry number) of every phrase of token keys `keys[i:end]`, end <= limit,
-        shortest first. The phrases that start with one first token are a contiguous run
-        of the sorted keys (found once per first token, then remembered); the walk checks
-        after each token that some phrase goes on before it reads the next."""
-        sorted_keys, entry = self._index()
-        first = keys[i]
-        span = self._runs.get(first)
-        if span is None:
-            lo = bisect_left(sorted_keys, first)
-            # "w" and "w ..." sort before "w!": nothing sorts between " " and "!"
-            span = self._runs[first] = (lo, bisect_left(sorted_keys, first + "!", lo))
-        lo, hi = span
-        found: list[tuple[int, int]] = []
-        if lo < hi and sorted_keys[lo] == first:
-            found.append((i + 1, entry[lo]))
-        prefix = first
+        shortest first: a walk of the trie of the phrases that start with `keys[i]`, one
+        dict probe per token read."""
+        node = self._tries.get(keys[i])
+        if node is None:
+            node = self._trie(keys[i])
+        entry, children = node
+        found: list[tuple[int, int]] = [(i + 1, entry)] if entry >= 0 else []
         end = i + 1
-        while end < limit:
-            longer = prefix + " "
-            j = bisect_left(sorted_keys, longer, lo, hi)
-            if j >= hi or not sorted_keys[j].startswith(longer):
+        while children is not None and end < limit:
+            nxt = children.get(keys[end])
+            if nxt is None:
                 break
-            prefix = longer + keys[end]
             end += 1
-            lo = bisect_left(sorted_keys, prefix, j, hi)
-            if lo < hi and sorted_keys[lo] == prefix:
-                found.append((end, entry[lo]))
+            entry, children = nxt
+            if entry >= 0:
+                found.append((end, entry))
         return found
+
+    def _trie(self, first: str) -> _Node:
+        """The phrases that start with `first` as a trie of (entry or -1, children or None),
+        built from their contiguous run of the sorted keys and remembered."""
+        sorted_keys, entry = self._index()
+        lo = bisect_left(sorted_keys, first)
+        # "w" and "w ..." sort before "w!": nothing sorts between " " and "!"
+        hi = bisect_left(sorted_keys, first + "!", lo)
+        root: list[Any] = [-1, None]
+        for k in range(lo, hi):
+            tokens = sorted_keys[k].split(" ")
+            if tokens[0] != first:
+                continue  # "w-x" sorts inside the run of "w" but is another first token
+            node = root
+            for tok in tokens[1:]:
+                if node[1] is None:
+                    node[1] = {}
+                node = node[1].setdefault(tok, [-1, None])
+            node[0] = entry[k]
+        frozen = self._tries[first] = _freeze(root)
+        return frozen
 
     def __getstate__(self) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
         state["_keys"] = state["_entry"] = state["_firsts"] = None
-        state["_runs"] = {}
+        state["_tries"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -411,17 +411,21 @@ class Engine:
                     lowers = list(map(str.lower, doc.words))
                 keys = lowers
             only = len(lexicons) == 1  # then the group's first tokens are the lexicon's
+            sent_end = 0  # the end of the sentence of the last token that started a phrase
             for i in itertools.compress(itertools.count(), map(firsts.__contains__, keys)):
-                # a phrase never runs across a sentence end
-                sent_end = sentences[bisect_right(sent_starts, i) - 1][1]
                 for lex, lex_firsts in lexicons:
                     if not only and keys[i] not in lex_firsts:
                         continue
-                    limit = min(n, i + lex.max_tokens, sent_end)
-                    at = lex.phrases_at(keys, i, limit)
-                    if at:
-                        found = hits.setdefault(lex.label, [])
-                        found.extend(_Item(i, end, None, entry) for end, entry in at)
+                    at = lex.phrases_at(keys, i, min(n, i + lex.max_tokens))
+                    if not at:
+                        continue
+                    if at[-1][0] > i + 1:
+                        # a phrase never runs across a sentence end
+                        if sent_end <= i:
+                            sent_end = sentences[bisect_right(sent_starts, i) - 1][1]
+                        at = [(end, entry) for end, entry in at if end <= sent_end]
+                    found = hits.setdefault(lex.label, [])
+                    found.extend(_Item(i, end, None, entry) for end, entry in at)
         for label in [label for label, found in hits.items() if not found]:
             del hits[label]
         for found in hits.values():
