@@ -17,7 +17,9 @@ with bisect.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -50,6 +52,13 @@ FLAGS = (
 FLAG_POSITION = {name: i for i, (name, _) in enumerate(FLAGS)}
 FLAG_LETTER = dict(FLAGS)
 _LEXICAL = FLAGS[:-2]
+_flags = operator.attrgetter(*(name for name, _ in _LEXICAL))  # a lexeme's flags, in order
+
+
+@functools.cache
+def _flag_letters(flags: tuple[bool, ...]) -> str:
+    """The FLAGS letters of a lexeme's flags (few distinct combinations: cached)."""
+    return "".join(letter if on else "-" for on, (_, letter) in zip(flags, _LEXICAL, strict=True))
 
 
 class _PieceCache(dict[str, str]):
@@ -58,7 +67,7 @@ class _PieceCache(dict[str, str]):
 
     def __missing__(self, word: str) -> str:
         lx = lexeme(word)
-        flags = "".join(letter if getattr(lx, name) else "-" for name, letter in _LEXICAL)
+        flags = _flag_letters(_flags(lx))
         piece = self[word] = f"\x01{lx.lower}\x02{word}\x03{lx.shape}\x04{flags}--\x05\x06"
         return piece
 

@@ -36,7 +36,7 @@ from ie.program import (
     lexicon_key,
 )
 from ie.records import Field, Record, sort_records
-from ie.tokenizer import Doc, Tokenizer, lexeme
+from ie.tokenizer import Doc, Tokenizer, word_shape
 from ie.watchdog import Watchdog
 
 DEFAULT_TIMEOUT = 2.0  # seconds one regex call may take before the document is failed
@@ -693,7 +693,7 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
         if lower in self.words:
             keys.append(("w", lower))
         if self.shapes:
-            shape = lexeme(word).shape
+            shape = word_shape(word)
             if shape in self.shapes:
                 keys.append(("s", shape))
         found = self[word] = tuple(keys)

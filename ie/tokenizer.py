@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, compress, count, pairwise, repeat
 from operator import add, not_, sub
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -260,9 +260,9 @@ _ORDINAL_WORDS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Lexeme:
-    """Attributes that depend only on a token's text (shared by all its occurrences)."""
+class Lexeme(NamedTuple):
+    """Attributes that depend only on a token's text (shared by all its occurrences; a
+    named tuple because one is made for every new word a run meets)."""
 
     text: str
     lower: str
@@ -281,8 +281,28 @@ class Lexeme:
     length: int
 
 
-def _shape(text: str) -> str:
+# ASCII letters and digits to their shape letters; other ASCII characters stay as they are
+_ASCII_SHAPE = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "X" * 26 + "x" * 26 + "d" * 10
+)
+_LONG_RUN = regex.compile(r"(.)\1{4,}")
+# ASCII characters whose Unicode category is punctuation (P*) / a currency symbol (Sc)
+_ASCII_PUNCT = "".join(c for c in map(chr, range(128)) if unicodedata.category(c).startswith("P"))
+_ASCII_CURRENCY = "".join(c for c in map(chr, range(128)) if unicodedata.category(c) == "Sc")
+
+
+@lru_cache(maxsize=1 << 14)
+def _cap_runs(shape: str) -> str:
+    """Runs of one character cut to 4 (few distinct shapes: most words share theirs)."""
+    capped: str = _LONG_RUN.sub(r"\1\1\1\1", shape)
+    return capped
+
+
+def word_shape(text: str) -> str:
     """spaCy's word shape: X/x/d per character class, other characters kept, runs capped at 4."""
+    if text.isascii():
+        shape = text.translate(_ASCII_SHAPE)
+        return _cap_runs(shape) if len(shape) > 4 else shape
     out: list[str] = []
     last = ""
     run = 0
@@ -323,25 +343,20 @@ def _like_num(text: str) -> bool:
 @lru_cache(maxsize=1 << 18)
 def lexeme(text: str) -> Lexeme:
     """The (cached) lexical attributes of a token text."""
-    category = unicodedata.category
     nonempty = bool(text)
+    if text.isascii():
+        is_punct = nonempty and not text.strip(_ASCII_PUNCT)
+        is_currency = nonempty and not text.strip(_ASCII_CURRENCY)
+    else:
+        category = unicodedata.category
+        is_punct = nonempty and all(category(c).startswith("P") for c in text)
+        is_currency = nonempty and all(category(c) == "Sc" for c in text)
+    # positional, in field order (keywords cost more; one is made per new word)
     return Lexeme(
-        text=text,
-        lower=text.lower(),
-        shape=_shape(text),
-        is_title=text.istitle(),
-        is_upper=text.isupper(),
-        is_lower=text.islower(),
-        is_digit=text.isdigit(),
-        is_alpha=text.isalpha(),
-        is_punct=nonempty and all(category(c).startswith("P") for c in text),
-        is_quote=text in _QUOTES,
-        is_currency=nonempty and all(category(c) == "Sc" for c in text),
-        like_num=_like_num(text),
-        prefix=text[:1],
-        suffix=text[-3:],
-        length=len(text),
-    )
+        text, text.lower(), word_shape(text), text.istitle(), text.isupper(), text.islower(),
+        text.isdigit(), text.isalpha(), is_punct, text in _QUOTES, is_currency,
+        _like_num(text), text[:1], text[-3:], len(text),
+    )  # fmt: skip
 
 
 # --- documents -------------------------------------------------------------------------------
