@@ -205,8 +205,43 @@ def _plan(ir: IR) -> Anchor | None:
         cands += _candidates(ISeq((*ir.items[:-1], *ahead)), 0, 0)
     best = _best(cands)
     if best is None:
-        return None
+        return _unit_anchor(ir)
     _, keys, lo, hi, desc = best
     # the run test only prunes starts before an anchor the match itself reaches
     run = _run_class(ir) if lo >= 0 and (hi is None or hi - lo > 2) else None
     return Anchor(keys, lo, hi, desc, run)
+
+
+def _unit_anchor(ir: IR) -> Anchor | None:
+    """For a rule with no value at a bounded distance from its match (a verb of saying in a
+    lookbehind before a clause of any length): the rarest value every match needs in its
+    scope unit, as a unit anchor. A match and its lookarounds lie in one unit (they cannot
+    read past a unit separator), so units without the value cannot hold a match."""
+    best = _unit_best(ir)
+    if best is None:
+        return None
+    _, keys, _, _, desc = best
+    return Anchor(keys, 0, None, f"{desc} (anywhere in its scope unit)", None, unit=True)
+
+
+def _unit_best(ir: IR) -> Candidate | None:
+    """The rarest set of values one of which every match of `ir` (with its positive
+    lookarounds) has somewhere in its unit; distances do not matter here."""
+    if isinstance(ir, IAlt):
+        best = [_unit_best(o) for o in ir.options]
+        chosen = [b for b in best if b is not None]
+        if not chosen or len(chosen) < len(best):
+            return None
+        return _cand(frozenset().union(*(b[1] for b in chosen)), 0, None)
+    if isinstance(ir, ICap):
+        return _unit_best(ir.item)
+    cands = _candidates(ir, 0, 0)
+    items = ir.items if isinstance(ir, ISeq) else (ir,)
+    for item in items:
+        if isinstance(item, ILook) and item.kind in ("(?<=", "(?="):
+            inner = _unit_best(item.item)
+            if inner is not None:
+                cands.append(inner)
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (c[0], len(c[1]), sorted(c[1])))

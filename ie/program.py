@@ -70,6 +70,10 @@ class Anchor:
     # satisfies (the union of the rule's token tests), so the runtime can skip starts
     # behind a token no match could cross; None when any token could be in a match
     run: str | None = None
+    # the anchor only says which scope units (sentences...) a match can be in: it is
+    # required in the rule's leading lookbehind at no bounded distance ("said" in
+    # `(?<= who:Name{1,12} "said") ...`); the runtime searches the units holding it
+    unit: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -487,15 +487,24 @@ class Engine:
                 hits = positions.get(keys[0], ())
             else:
                 hits = _merge([positions.get(k, ()) for k in keys])
-            # the watchdog's timer, or else a time limit in every call (ie/watchdog.py)
-            match = rule.pattern.match
-            if not timed:
-                match = functools.partial(match, timeout=self.timeout)
-                if run is not None:
-                    run = functools.partial(run, timeout=self.timeout)
-            # with no bound, a match may start anywhere in the anchor's unit
             firsts = doc.unit_starts(rule.scope) if most is None else None
-            tries = _anchored(match, run, s, enc.offsets, hits, before, most, firsts, matches)
+            assert rule.anchor is not None
+            if rule.anchor.unit:
+                # the units holding the anchor, searched as `finditer` would search them
+                search = rule.pattern.search
+                if not timed:
+                    search = functools.partial(search, timeout=self.timeout)
+                assert firsts is not None
+                tries = _in_units(search, s, enc.offsets, hits, firsts, matches)
+            else:
+                # the watchdog's timer, or else a time limit in every call (ie/watchdog.py)
+                match = rule.pattern.match
+                if not timed:
+                    match = functools.partial(match, timeout=self.timeout)
+                    if run is not None:
+                        run = functools.partial(run, timeout=self.timeout)
+                # with no bound, a match may start anywhere in the anchor's unit
+                tries = _anchored(match, run, s, enc.offsets, hits, before, most, firsts, matches)
         else:
             for m in rule.pattern.finditer(s, timeout=None if timed else self.timeout):
                 tries += 1
@@ -778,6 +787,42 @@ def _anchored(
         matches.append(found)
         # the same anchor may serve further matches (it can lie before them)
         cur = bisect_right(offsets, found.end() - 1)
+    return tries
+
+
+def _in_units(
+    search: Callable[[str, int, int], Any],
+    s: str,
+    offsets: list[int],
+    hits: Sequence[int],
+    firsts: list[int],
+    matches: list[Any],
+) -> int:
+    """The planner's loop for a unit anchor: each scope unit that holds a hit is searched
+    left to right, as `finditer` searches it. No match can lie in another unit, and none
+    can read across the separator that ends a unit, so searching up to and including that
+    separator (`endpos`) finds exactly what `finditer` finds there. Returns the number of
+    searches."""
+    tries = 0
+    done = -1  # the last unit searched
+    n = len(firsts)
+    for a in hits:
+        u = bisect_right(firsts, a) - 1
+        if u <= done:
+            continue
+        done = u
+        pos = offsets[firsts[u]]
+        end = offsets[firsts[u + 1]] if u + 1 < n else len(s)
+        while pos < end:
+            tries += 1
+            m = search(s, pos, end)
+            if m is None:
+                break
+            if m.end() > m.start():
+                matches.append(m)
+                pos = m.end()
+            else:
+                pos = m.start() + 1
     return tries
 
 

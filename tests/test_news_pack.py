@@ -32,10 +32,14 @@ def run_news() -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-# Rules that scan every token on purpose: their required words sit in lookarounds the
-# planner cannot use as anchors. A new rule that has no anchor must be added here knowingly.
-SCAN_RULES = {
-    "later_mention",
+# Rules that scan every token on purpose: they need no word, lexicon or record at all (a
+# later one-word mention of a name). A new rule that has no anchor must be added here
+# knowingly.
+SCAN_RULES = {"later_mention"}
+
+# Rules whose required words sit in lookarounds at no fixed distance ("said" before a
+# clause of any length): the planner runs them only in the sentences that hold those words.
+UNIT_RULES = {
     "indirect_clause",
     "indirect_then_speaker",
     "indirect_loose",
@@ -43,6 +47,14 @@ SCAN_RULES = {
     "indirect_parenthetical",
     "indirect_attitude",
 }
+
+
+def test_news_pack_unit_anchored_rules() -> None:
+    from ie.compiler import compile_pack
+
+    pack = compile_pack(Path("rules/news"))
+    unit = {r.name for r in pack.rules if r.anchor is not None and r.anchor.unit}
+    assert unit == UNIT_RULES
 
 
 def test_news_pack_checks_clean() -> None:

@@ -310,7 +310,6 @@ NO_ANCHOR = [
     ("optional-literal-only", '[is_title] "said"?'),
     ("alternation-with-a-class", '("said" | [is_title]) _'),
     ("negated", '[not lower = "said"]'),
-    ("lookahead-not-last", '[is_title] (?= "said") [is_title]'),
     ("star", '("said")* [is_title]'),
 ]
 
@@ -318,6 +317,73 @@ NO_ANCHOR = [
 @pytest.mark.parametrize("pattern", [a[1] for a in NO_ANCHOR], ids=[a[0] for a in NO_ANCHOR])
 def test_no_literal_no_anchor(pattern: str) -> None:
     assert anchor_of(pattern) is None
+
+
+UNIT_ANCHORS = [
+    ("lookbehind-any-distance", '(?<= "said" _*) [is_title]+', {("w", "said")}),
+    ("lookahead-not-last", '[is_title] (?= "said") [is_title]', {("w", "said")}),
+    (
+        "alternatives",
+        '(?<= "said" _*) [is_title] | [is_title] (?= _* "told")',
+        {("w", "said"), ("w", "told")},
+    ),
+    ("lexicon-in-lookbehind", "(?<= L _*) [is_title]", {("t", "@L")}),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "keys"), [a[1:] for a in UNIT_ANCHORS], ids=[a[0] for a in UNIT_ANCHORS]
+)
+def test_unit_anchor_when_no_value_is_at_a_bounded_distance(pattern: str, keys: set[Any]) -> None:
+    anchor = anchor_of(pattern, head='lexicon L = "Libya" | "New York"')
+    assert anchor is not None and anchor.unit
+    assert set(anchor.keys) == keys
+
+
+def test_no_unit_anchor_when_an_alternative_has_no_value() -> None:
+    assert anchor_of('(?<= "said" _*) [is_title] | [is_title] (?= _*)') is None
+    assert anchor_of('(?<! "said" _*) [is_title]+') is None  # a negative lookbehind
+
+
+CLASSES = ["[is_title]", "[is_punct]", "_", "Cap", "[is_title]+", "_{1,3}?", "_+?"]
+LITERALS = ['"said"', '"told"', '"the"', '","', "Lex", "Person"]
+
+
+@st.composite
+def unit_patterns(draw: Any) -> str:
+    """Rules whose only required values are in lookarounds at any distance."""
+    body = " ".join(draw(st.lists(st.sampled_from(CLASSES), min_size=1, max_size=3)))
+    lit = draw(st.sampled_from(LITERALS))
+    gap = draw(st.sampled_from(["_*", "_*?", "[not is_punct]*", "_{0,2} _*"]))
+    kind = draw(st.integers(0, 2))
+    if kind == 0:
+        return f"(?<= {lit} {gap}) x:({body})"
+    if kind == 1:
+        return f"x:({body}) (?= {gap} {lit})"
+    other = draw(st.sampled_from(LITERALS))
+    return f"(?<= {lit} {gap}) x:({body}) | x:({body}) (?= {gap} {other})"
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.tuples(unit_patterns(), st.sampled_from(["", "within paragraph"])), max_size=3),
+    st.lists(documents, min_size=1, max_size=4),
+)
+def test_unit_anchored_rules_same_with_and_without_planner(
+    rules: list[tuple[str, str]], texts: list[str]
+) -> None:
+    lines = [
+        'lexicon Lex = "Bob Smith" | "Bob" | "Kremlin" | "New York" | "York"',
+        "rule cap match [is_title]+ yield Cap()",
+        "rule person match n:([is_title] [is_title]?) yield Person(name=n)",
+    ]
+    for i, (pattern, scope) in enumerate(rules):
+        lines.append(f"rule u{i} {scope} match {pattern} yield U{i % 2}(x)")
+    pack = compile_text("\n".join(lines) + "\n")
+    # (a trailing lookahead's value anchors with an unbounded window instead)
+    assert all(r.anchor is not None for r in pack.rules if r.name[0] == "u")
+    for text in texts:
+        same_with_and_without_planner(pack, text)
 
 
 def test_rule_reading_records_anchors_on_the_type() -> None:
