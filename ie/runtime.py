@@ -139,9 +139,9 @@ class Engine:
     _strata: list[tuple[list[CompiledRule], list[str]]] = field(init=False)  # rules, labels
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
-    # per stratum: its point rules (one start per anchor hit, one anchor key) by anchor key,
-    # run key by key (`_run_points`); and the anchored rules left to the per-rule loop then
-    _points: dict[int, tuple[dict[tuple[str, str], list[CompiledRule]], frozenset[int]]] = field(
+    # per stratum: its keyed rules (anchored on one value) by anchor key, run key by key
+    # (`_run_keyed`); and the anchored rules left to the per-rule loop then
+    _keyed: dict[int, tuple[dict[tuple[str, str], list[CompiledRule]], frozenset[int]]] = field(
         init=False
     )
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
@@ -173,7 +173,7 @@ class Engine:
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._strata = []
         self._stratum_index = {}
-        self._points = {}
+        self._keyed = {}
         for stratum in self.pack.strata:
             rules = [self.pack.rules[i] for i in stratum]
             self._strata.append((rules, sorted(set().union(*(r.labels for r in rules)))))
@@ -182,14 +182,14 @@ class Engine:
                 anchored,
                 [r.index for r in rules if r.anchor is None],
             )
-            points: dict[tuple[str, str], list[CompiledRule]] = {}
+            keyed: dict[tuple[str, str], list[CompiledRule]] = {}
             for r in rules:
-                if _is_point(r):
+                if _is_keyed(r):
                     assert r.anchor is not None
                     (key,) = r.anchor.keys
-                    points.setdefault(key, []).append(r)
-            taken = frozenset(r.index for group in points.values() for r in group)
-            self._points[id(rules)] = (points, anchored - taken)
+                    keyed.setdefault(key, []).append(r)
+            taken = frozenset(r.index for group in keyed.values() for r in group)
+            self._keyed[id(rules)] = (keyed, anchored - taken)
         self._plans = _Plans(self.pack.rules)
         # the record types some pattern or yield lookup reads (others need no item list)
         read: set[str] = set()
@@ -251,10 +251,10 @@ class Engine:
             if self.planner:
                 anchored, unanchored = self._stratum_index[id(rules)]
                 if inline:
-                    points, anchored = self._points[id(rules)]
-                    if points:
-                        self._run_points(
-                            points, doc_id, doc, positions, encoded, tags, items, produced
+                    keyed, anchored = self._keyed[id(rules)]
+                    if keyed:
+                        self._run_keyed(
+                            keyed, doc_id, doc, positions, encoded, tags, items, produced
                         )
                 # only rules whose anchor occurs in this document can match in it
                 by_key = self._by_key
@@ -336,9 +336,9 @@ class Engine:
         enc = encoded[scope] = encode(doc, scope, tags, self._pieces)
         return enc
 
-    def _run_points(
+    def _run_keyed(
         self,
-        points: dict[tuple[str, str], list[CompiledRule]],
+        keyed: dict[tuple[str, str], list[CompiledRule]],
         doc_id: str,
         doc: Doc,
         positions: dict[tuple[str, str], list[int]],
@@ -347,17 +347,18 @@ class Engine:
         items: dict[str, list[_Item]],
         produced: dict[str, list[Record]],
     ) -> None:
-        """The point rules of a stratum (one anchor key, one start per hit), key by key:
-        for each anchor value in the document, each rule on it tries the one start its hits
-        give, left to right, skipping starts inside its last match, as `_anchored` would.
-        The work per rule is a few operations, not a general loop: at a thousand rules,
-        most of a document's rules are these. Records come out per rule in match order;
-        the overlap policies and the total order make the order of rules irrelevant."""
+        """The keyed rules of a stratum (anchored on one value at a bounded or unbounded
+        distance), key by key: for each anchor value in the document, each rule on it
+        tries the starts its hits give, left to right, skipping starts inside its last
+        match, as `_anchored` does. A point rule (one start per hit) takes a few
+        operations inline, not a general loop: at a thousand rules, most of a document's
+        rules are these. Records come out per rule in match order; the overlap policies
+        and the total order make the order of rules irrelevant."""
         watch = self._watch
         clock = time.perf_counter
         plans = self._plans
         for key, hits in positions.items():
-            group = points.get(key)
+            group = keyed.get(key)
             if group is None or not hits:
                 continue
             for rule in group:
@@ -370,19 +371,26 @@ class Engine:
                 self._current = rule
                 watch.started = clock()
                 watch.running = True
-                cur = 0
-                found = None
-                for a in hits:
-                    t = a - before
-                    if t < cur or t > last:
-                        continue
-                    m = match(string, offsets[t])
-                    if m is not None and m.end() > m.start():
-                        if found is None:
-                            found = [m]
-                        else:
-                            found.append(m)
-                        cur = bisect_right(offsets, m.end() - 1)
+                found: list[Any] | None = None
+                if plan[4]:
+                    cur = 0
+                    for a in hits:
+                        t = a - before
+                        if t < cur or t > last:
+                            continue
+                        m = match(string, offsets[t])
+                        if m is not None and m.end() > m.start():
+                            if found is None:
+                                found = [m]
+                            else:
+                                found.append(m)
+                            cur = bisect_right(offsets, m.end() - 1)
+                else:
+                    # a window of starts per hit, or a run test: the general loop
+                    most = plan[2]
+                    firsts = doc.unit_starts(rule.scope) if most is None else None
+                    found = []
+                    _anchored(match, plan[3], string, offsets, hits, before, most, firsts, found)
                 watch.running = False
                 if found is not None:
                     recs = [
@@ -709,16 +717,16 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
         return found
 
 
-def _is_point(rule: CompiledRule) -> bool:
-    """A token rule anchored on one key with exactly one start per hit and no run test."""
+def _is_keyed(rule: CompiledRule) -> bool:
+    """A token rule anchored on one value whose starts lie near each hit (not a unit
+    anchor, a lone lexicon hit or a character rule): `Engine._run_keyed` runs it."""
     a = rule.anchor
     return (
         rule.kind != "chars"
         and rule.item is None
         and a is not None
+        and not a.unit
         and len(a.keys) == 1
-        and a.min_before == a.max_before
-        and a.run is None
     )
 
 
