@@ -284,18 +284,7 @@ class Engine:
                             hits = positions.get(keys[0], ())
                         else:
                             hits = _merge([positions.get(k, ()) for k in keys])
-                        string, offsets = enc.string, enc.offsets
-                        last = len(offsets) - 1
-                        cur = 0
-                        found = []
-                        for a in hits:
-                            t = a - before
-                            if t < cur or t > last:
-                                continue
-                            m = match(string, offsets[t])
-                            if m is not None and m.end() > m.start():
-                                found.append(m)
-                                cur = bisect_right(offsets, m.end() - 1)
+                        found = _at_points(match, enc.string, enc.offsets, hits, before)
                         recs = None
                         if found:
                             recs = [
@@ -364,27 +353,14 @@ class Engine:
             for rule in group:
                 enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
                 string, offsets = enc.string, enc.offsets
-                last = len(offsets) - 1
                 plan = plans[rule.index]
                 assert plan is not None
                 before, match = plan[1], plan[5]
                 self._current = rule
                 watch.started = clock()
                 watch.running = True
-                found: list[Any] | None = None
                 if plan[4]:
-                    cur = 0
-                    for a in hits:
-                        t = a - before
-                        if t < cur or t > last:
-                            continue
-                        m = match(string, offsets[t])
-                        if m is not None and m.end() > m.start():
-                            if found is None:
-                                found = [m]
-                            else:
-                                found.append(m)
-                            cur = bisect_right(offsets, m.end() - 1)
+                    found = _at_points(match, string, offsets, hits, before)
                 else:
                     # a window of starts per hit, or a run test: the general loop
                     most = plan[2]
@@ -392,7 +368,7 @@ class Engine:
                     found = []
                     _anchored(match, plan[3], string, offsets, hits, before, most, firsts, found)
                 watch.running = False
-                if found is not None:
+                if found:
                     recs = [
                         r
                         for m in found
@@ -404,7 +380,7 @@ class Engine:
     def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
         """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
         written, lower-cased, without accents): one set probe per token, and for the rare
-        tokens that start some phrase, a walk of each lexicon's sorted keys."""
+        tokens that start some phrase, a walk of the lexicon's trie from that token."""
         hits: dict[str, list[_Item]] = {}
         n = len(doc.words)
         lowers: list[str] | None = None
@@ -736,6 +712,26 @@ def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     first = bisect.bisect_right(doc.ends, start)
     last = bisect.bisect_left(doc.starts, end)
     return (first, last) if first < last else None
+
+
+def _at_points(
+    match: Callable[[str, int], Any], s: str, offsets: list[int], hits: Sequence[int], before: int
+) -> list[Any]:
+    """The planner's loop for a rule with one start per anchor hit (`before` tokens before
+    it): each start tried left to right, those inside the last match skipped, as
+    `_anchored` does with a window of one. Returns the matches."""
+    last = len(offsets) - 1
+    cur = 0
+    found = []
+    for a in hits:
+        t = a - before
+        if t < cur or t > last:
+            continue
+        m = match(s, offsets[t])
+        if m is not None and m.end() > m.start():
+            found.append(m)
+            cur = bisect_right(offsets, m.end() - 1)
+    return found
 
 
 def _anchored(
