@@ -9,7 +9,9 @@ The test split is held out for the final score: it is refused unless --final-tes
 
 Boundary policy (see docs/evaluation.md):
 - one `Quote` record per content fragment (a brat span; a quote broken by "he said" gives
-  two records sharing the same source and cue), spanning the fragment as annotated;
+  two records sharing the same source and cue), spanning the fragment as annotated, white
+  space trimmed, and widened over a quotation mark the annotator left out at an edge of
+  a fragment that the marks enclose (`widen_to_marks`);
 - field `content`: the fragment without surrounding white space and, for a direct quote,
   without its enclosing quotation marks (as the news pack's `content` is);
 - `kind="direct"` when the fragment starts with a quotation mark;
@@ -67,6 +69,53 @@ def content_field(text: str, start: int, end: int) -> tuple[dict[str, Any], bool
     return {"text": text[start:end], "start": start, "end": end}, direct
 
 
+def _ends_with_close(text: str, start: int, end: int) -> bool:
+    """The fragment ends with a closing mark, perhaps followed by punctuation."""
+    j = end
+    while j > start and text[j - 1] in ".,;:!?":
+        j -= 1
+    return j > start and text[j - 1] in CLOSE_QUOTES
+
+
+def widen_to_marks(text: str, start: int, end: int) -> tuple[int, int]:
+    """The fragment widened over the quotation marks that enclose it right at its edges,
+    where the annotator left one out: `I have earned ...”` -> `“I have earned ...”`,
+    `“We're going to win,` -> `“We're going to win,”`, and a doubled mark cut in half
+    (`''He has got it,'` -> `''He has got it,''`). Only a fragment enclosed on both sides
+    is widened: one that stops inside a quotation (a quotation annotated in pieces) stays
+    as it is."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end:
+        return start, end
+    opens = text[start] in OPEN_QUOTES
+    closes = _ends_with_close(text, start, end)
+    after = text[end] if end < len(text) else ""
+    if (
+        not opens
+        and start > 0
+        and text[start - 1] in OPEN_QUOTES
+        and (closes or after in CLOSE_QUOTES)
+    ):
+        start -= 2 if text[start - 2 : start] == "''" else 1
+        opens = True
+    if opens and not closes and after in CLOSE_QUOTES:
+        end += 1
+        if text[start : start + 2] == "''" and text[end : end + 1] == "'":
+            end += 1  # the rest of a doubled mark
+    elif (
+        opens
+        and text[start : start + 2] == "''"
+        and text[end - 2 : end] != "''"
+        and text[end - 1] == "'"
+        and after == "'"
+    ):
+        end += 1  # a doubled closing mark cut in half
+    return start, end
+
+
 def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
     text: str = obj["text"]
     records: list[dict[str, Any]] = []
@@ -76,7 +125,7 @@ def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
         source = span_field(text, at.get("source") or [])
         cue = span_field(text, at.get("cue") or [])
         for s, e, _ in sorted(at.get("content") or [], key=lambda x: (x[0], x[1])):
-            s, e = int(s), int(e)
+            s, e = widen_to_marks(text, int(s), int(e))
             if s >= e:
                 continue
             content, direct = content_field(text, s, e)

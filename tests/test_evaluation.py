@@ -376,3 +376,31 @@ def test_polnear_content_drops_the_quotation_marks(
     field, is_direct = content_field(text, 8, len(text))
     assert (field["text"], is_direct) == (content, direct)
     assert text[field["start"] : field["end"]] == content
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "widened"),
+    [
+        ("He said “We will win.” Then", "We will win.”", "“We will win.”"),
+        ("“We will win,” he said", "“We will win,", "“We will win,”"),
+        ("''We are back,'' he said", "''We are back,'", "''We are back,''"),
+        ("''We are back,'' he said", "''We are back,", "''We are back,''"),
+        ("“We will win,” he said", "“We will win,”", "“We will win,”"),
+        # a quotation annotated in pieces, and words no marks enclose: left as they are
+        ("“We will win. They will lose.” he said", "“We will win.", "“We will win."),
+        ("“We will win. They will lose.” he said", "They will lose.”", "They will lose.”"),
+        ("They said the vote was close.", "the vote was close", "the vote was close"),
+        (" “Yes,” ", " “Yes,” ", "“Yes,”"),
+    ],
+)
+def test_polnear_fragments_widened_to_enclosing_marks(
+    text: str, fragment: str, widened: str
+) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from convert_polnear import widen_to_marks
+    finally:
+        sys.path.pop(0)
+    start = text.index(fragment)
+    a, b = widen_to_marks(text, start, start + len(fragment))
+    assert text[a:b] == widened
