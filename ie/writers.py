@@ -19,13 +19,12 @@ import csv
 import json
 import os
 from collections.abc import Mapping, Sequence
-from typing import Protocol, TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from ie.records import Field, Record
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["CSV_COLUMNS", "FORMATS", "RecordWriter", "open_writer"]
 
@@ -114,6 +113,10 @@ class _TableWriter:
         self._records.extend(records)
 
     def close(self) -> None:
+        # rich is imported here, not at the top: JSONL and CSV runs never load it
+        from rich.console import Console
+        from rich.text import Text
+
         console = Console(
             file=self._stream,
             width=_width(self._stream),
@@ -137,6 +140,9 @@ class _TableWriter:
 
 
 def _table(records: Sequence[Record]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     multiline = any(len(r.fields) > 1 for r in records)
     # Rows of several lines need rules between them to be told apart.
     table = Table(show_lines=multiline, header_style="bold")
