@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
@@ -355,6 +356,16 @@ def test_converter_output_is_valid_gold(
             assert q.start < c.start and c.end <= q.end
 
 
+def polnear() -> ModuleType:
+    """scripts/convert_polnear.py as a module (scripts are not part of the package)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import convert_polnear
+    finally:
+        sys.path.pop(0)
+    return convert_polnear
+
+
 @pytest.mark.parametrize(
     ("fragment", "content", "direct"),
     [
@@ -367,13 +378,8 @@ def test_converter_output_is_valid_gold(
 def test_polnear_content_drops_the_quotation_marks(
     fragment: str, content: str, direct: bool
 ) -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from convert_polnear import content_field
-    finally:
-        sys.path.pop(0)
     text = "He said " + fragment
-    field, is_direct = content_field(text, 8, len(text))
+    field, is_direct = polnear().content_field(text, 8, len(text))
     assert (field["text"], is_direct) == (content, direct)
     assert text[field["start"] : field["end"]] == content
 
@@ -396,11 +402,6 @@ def test_polnear_content_drops_the_quotation_marks(
 def test_polnear_fragments_widened_to_enclosing_marks(
     text: str, fragment: str, widened: str
 ) -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from convert_polnear import widen_to_marks
-    finally:
-        sys.path.pop(0)
     start = text.index(fragment)
-    a, b = widen_to_marks(text, start, start + len(fragment))
+    a, b = polnear().widen_to_marks(text, start, start + len(fragment))
     assert text[a:b] == widened
