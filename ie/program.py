@@ -70,9 +70,10 @@ class Anchor:
     # satisfies (the union of the rule's token tests), so the runtime can skip starts
     # behind a token no match could cross; None when any token could be in a match
     run: str | None = None
-    # the anchor only says which scope units (sentences...) a match can be in: it is
-    # required in the rule's leading lookbehind at no bounded distance ("said" in
-    # `(?<= who:Name{1,12} "said") ...`); the runtime searches the units holding it
+    # the anchor only says which scope units (sentences...) a match can be in: every
+    # match needs one of `keys` in its unit but at no bounded distance (in a lookbehind
+    # before a clause of any length: `(?<= "said" _*) ...`); the runtime searches the
+    # units holding one
     unit: bool = False
 
 
@@ -146,6 +147,7 @@ class ViewSpec:
 
 # a lexicon trie node: the entry a phrase ending here has (or -1), and the next tokens
 _Node = tuple[int, "dict[str, _Node] | None"]
+_TRIE_NODES = 100_000  # trie nodes one lexicon keeps (some 35 MB at most)
 
 
 def _freeze(node: list[Any]) -> _Node:
@@ -176,8 +178,12 @@ class LexiconSpec:
     _keys: list[str] | None = field(default=None, compare=False, repr=False)
     _entry: array[int] | None = field(default=None, compare=False, repr=False)
     _firsts: frozenset[str] | None = field(default=None, compare=False, repr=False)
-    # first token -> the trie of the phrases it starts, built as documents need them
+    # first token -> its run [lo, hi) in the sorted keys, filled as documents need them
+    _runs: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    # first token -> the trie of its phrases, for the first tokens met until the tries
+    # hold _TRIE_NODES nodes (memory stays bounded; later ones walk the sorted keys)
     _tries: dict[str, _Node] = field(default_factory=dict, compare=False, repr=False)
+    _nodes: int = field(default=0, compare=False, repr=False)
 
     def first_keys(self) -> frozenset[str]:
         if self._firsts is None:
@@ -193,10 +199,12 @@ class LexiconSpec:
 
     def phrases_at(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
         """(end, entry number) of every phrase of token keys `keys[i:end]`, end <= limit,
-        shortest first: a walk of the trie of the phrases that start with `keys[i]`, one
-        dict probe per token read."""
+        shortest first: a walk of the trie of the phrases that start with `keys[i]` (one
+        dict probe per token read), or of the sorted keys once the tries are full."""
         node = self._tries.get(keys[i])
         if node is None:
+            if self._nodes >= _TRIE_NODES:
+                return self._walk_keys(keys, i, limit)
             node = self._trie(keys[i])
         entry, children = node
         found: list[tuple[int, int]] = [(i + 1, entry)] if entry >= 0 else []
@@ -212,30 +220,68 @@ class LexiconSpec:
         return found
 
     def _trie(self, first: str) -> _Node:
-        """The phrases that start with `first` as a trie of (entry or -1, children or None),
-        built from their contiguous run of the sorted keys and remembered."""
+        """The phrases that start with `first` as a trie of (entry or -1, children or
+        None), built from their run of the sorted keys and remembered."""
         sorted_keys, entry = self._index()
-        lo = bisect_left(sorted_keys, first)
-        # "w" and "w ..." sort before "w!": nothing sorts between " " and "!"
-        hi = bisect_left(sorted_keys, first + "!", lo)
+        lo, hi = self._run(first)
         root: list[Any] = [-1, None]
+        nodes = 1
         for k in range(lo, hi):
             tokens = sorted_keys[k].split(" ")
             if tokens[0] != first:
-                continue  # "w-x" sorts inside the run of "w" but is another first token
+                continue  # defensive: keys are tokens joined by single spaces
             node = root
             for tok in tokens[1:]:
                 if node[1] is None:
                     node[1] = {}
-                node = node[1].setdefault(tok, [-1, None])
+                if tok not in node[1]:
+                    node[1][tok] = [-1, None]
+                    nodes += 1
+                node = node[1][tok]
             node[0] = entry[k]
+        self._nodes += nodes
         frozen = self._tries[first] = _freeze(root)
         return frozen
+
+    def _run(self, first: str) -> tuple[int, int]:
+        """The run [lo, hi) of the sorted keys that start with token `first`."""
+        span = self._runs.get(first)
+        if span is None:
+            sorted_keys, _ = self._index()
+            lo = bisect_left(sorted_keys, first)
+            # "w" and "w ..." sort before "w!": nothing sorts between " " and "!"
+            span = self._runs[first] = (lo, bisect_left(sorted_keys, first + "!", lo))
+        return span
+
+    def _walk_keys(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
+        """`phrases_at` by bisection of the sorted keys: the walk checks after each token
+        that some phrase in the first token's run goes on before it reads the next."""
+        sorted_keys, entry = self._index()
+        first = keys[i]
+        lo, hi = self._run(first)
+        found: list[tuple[int, int]] = []
+        if lo < hi and sorted_keys[lo] == first:
+            found.append((i + 1, entry[lo]))
+        prefix = first
+        end = i + 1
+        while end < limit:
+            longer = prefix + " "
+            j = bisect_left(sorted_keys, longer, lo, hi)
+            if j >= hi or not sorted_keys[j].startswith(longer):
+                break
+            prefix = longer + keys[end]
+            end += 1
+            lo = bisect_left(sorted_keys, prefix, j, hi)
+            if lo < hi and sorted_keys[lo] == prefix:
+                found.append((end, entry[lo]))
+        return found
 
     def __getstate__(self) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
         state["_keys"] = state["_entry"] = state["_firsts"] = None
+        state["_runs"] = {}
         state["_tries"] = {}
+        state["_nodes"] = 0
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -380,7 +380,7 @@ class Engine:
     def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
         """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
         written, lower-cased, without accents): one set probe per token, and for the rare
-        tokens that start some phrase, a walk of the lexicon's trie from that token."""
+        tokens that start some phrase, a walk of the lexicon's phrases from that token."""
         hits: dict[str, list[_Item]] = {}
         n = len(doc.words)
         lowers: list[str] | None = None
