@@ -287,11 +287,7 @@ class Engine:
                         found = _at_points(match, enc.string, enc.offsets, hits, before)
                         recs = None
                         if found:
-                            recs = [
-                                r
-                                for m in found
-                                if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
-                            ]
+                            recs = self._records(rule, doc_id, doc, enc, found, items)
                     else:
                         recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 watch.running = False
@@ -369,11 +365,7 @@ class Engine:
                     _anchored(match, plan[3], string, offsets, hits, before, most, firsts, found)
                 watch.running = False
                 if found:
-                    recs = [
-                        r
-                        for m in found
-                        if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
-                    ]
+                    recs = self._records(rule, doc_id, doc, enc, found, items)
                     if recs:
                         produced.setdefault(rule.type, []).extend(recs)
 
@@ -496,9 +488,7 @@ class Engine:
                     matches.append(m)
         if not matches and profile is None:
             return []
-        records = [
-            r for m in matches if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
-        ]
+        records = self._records(rule, doc_id, doc, enc, matches, items)
         if profile is not None:
             st = profile.setdefault(rule.name, RuleStats())
             st.seconds += time.perf_counter() - t0
@@ -569,6 +559,20 @@ class Engine:
         if self.profile is not None:
             self.profile.setdefault(rule.name, RuleStats()).records += len(records)
         return records
+
+    def _records(
+        self,
+        rule: CompiledRule,
+        doc_id: str,
+        doc: Doc,
+        enc: Encoded,
+        matches: list[Any],
+        items: dict[str, list[_Item]],
+    ) -> list[Record]:
+        """The records of a rule's matches (a `linked(...)` with no earlier record makes none)."""
+        return [
+            r for m in matches if (r := self._record(rule, doc_id, doc, enc, m, items)) is not None
+        ]
 
     def _record(
         self,
@@ -663,7 +667,7 @@ class _Plans(dict[int, _Plan | None]):
                 anchor.min_before,
                 anchor.max_before,
                 run.match if run is not None else None,
-                # one start per hit and no run test: the inline loop in `_extract`
+                # one start per hit and no run test: the `_at_points` loop
                 anchor.min_before == anchor.max_before and run is None,
                 rule.pattern.match,
             )
