@@ -209,7 +209,77 @@ def _plan(ir: IR) -> Anchor | None:
     _, keys, lo, hi, desc = best
     # the run test only prunes starts before an anchor the match itself reaches
     run = _run_class(ir) if lo >= 0 and (hi is None or hi - lo > 2) else None
-    return Anchor(keys, lo, hi, desc, run)
+    near = _neighbours(ir, keys, lo, hi) if lo >= 0 else ()
+    return Anchor(keys, lo, hi, desc, run, neighbours=near)
+
+
+_MAX_NEIGHBOURS = 3  # each costs a lookup per hit; the nearest reject the most
+_MAX_SPREAD = 2  # a test's token may lie at one of this many + 1 distances
+
+
+def _flat(ir: IR) -> list[IR]:
+    """The items of a sequence, with nested sequences and captures opened up."""
+    if isinstance(ir, ISeq):
+        return [x for item in ir.items for x in _flat(item)]
+    if isinstance(ir, ICap):
+        return _flat(ir.item)
+    return [ir]
+
+
+def _lexical(ir: IR) -> Atom | None:
+    """`ir` as a token test that reads only the token itself (its words, shape and flags,
+    not the tags of lexicon hits and records, which vary per stratum), or None."""
+    while isinstance(ir, ICap):
+        ir = ir.item
+    if not isinstance(ir, Atom) or ir.regex == ANY or "(?P" in ir.regex:
+        return None
+    # the tags field starts after \x05; a test that only skips it never names \x05 outside
+    # the flags field's `[^\x05]`
+    return None if "\\x05" in ir.regex.replace("[^\\x05]", "") else ir
+
+
+def _neighbours(
+    ir: IR, keys: frozenset[tuple[str, str]], lo: int, hi: int | None
+) -> tuple[tuple[int, int, str], ...]:
+    """Token tests near the anchor token that every match using it as
+    the anchor passes: `"foreign" "secretary"` anchored on "secretary" needs "foreign"
+    right before it; `[is_title]+ "fear"` needs a title-case token right before "fear";
+    `"oil" _? "gas"` anchored on "oil" needs "gas" one or two tokens after it. Each test is
+    (nearest distance, farthest distance, one-token regex), negative before the anchor.
+    The runtime checks them per distinct token (a dictionary lookup) before it calls the
+    rule's regex. Empty when the anchor is not one plain item of the top-level sequence."""
+    items = _flat(ir)
+    at: list[int] = []
+    pos_lo: int = 0
+    pos_hi: int | None = 0
+    for j, item in enumerate(items):
+        if isinstance(item, Atom) and item.keys == keys and (pos_lo, pos_hi) == (lo, hi):
+            at.append(j)
+        a, b = token_bounds(item)
+        pos_lo += a
+        pos_hi = None if pos_hi is None or b is None else pos_hi + b
+    if len(at) != 1:
+        return ()
+    out: list[tuple[int, int, str]] = []
+    for step, side in ((1, items[at[0] + 1 :]), (-1, items[at[0] - 1 :: -1] if at[0] else [])):
+        near, far = 1, 1  # the next token lies near..far tokens away
+        for item in side:
+            if isinstance(item, (Assert, ILook)):
+                continue  # zero width
+            rep = isinstance(item, IRep) and item.min >= 1
+            test = _lexical(item.item if isinstance(item, IRep) and rep else item)
+            if test is not None:
+                lo_d, hi_d = sorted((step * near, step * far))
+                out.append((lo_d, hi_d, test.regex))
+            if rep:
+                break  # the repeat's nearest token is tested; further ones may be anywhere
+            a, b = token_bounds(item)
+            if b is None or far + b - (near + a) > _MAX_SPREAD:
+                break
+            near, far = near + a, far + b
+    # the nearest first, single distances before ranges
+    out.sort(key=lambda t: (t[1] - t[0], min(abs(t[0]), abs(t[1])), t[0]))
+    return tuple(out[:_MAX_NEIGHBOURS])
 
 
 def _unit_anchor(ir: IR) -> Anchor | None:

@@ -75,6 +75,10 @@ class Anchor:
     # before a clause of any length: `(?<= "said" _*) ...`); the runtime searches the
     # units holding one
     unit: bool = False
+    # token tests near the anchor token that every match using that token as its anchor
+    # passes: (nearest, farthest distance, one-token regex), one of the tokens at those
+    # distances passing; the runtime skips a hit that fails one without calling the regex
+    neighbours: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

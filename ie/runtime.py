@@ -23,7 +23,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import regex
 
 from ie.encode import Encoded, encode, token_pieces
 from ie.program import (
@@ -190,7 +192,7 @@ class Engine:
                     keyed.setdefault(key, []).append(r)
             taken = frozenset(r.index for group in keyed.values() for r in group)
             self._keyed[id(rules)] = (keyed, anchored - taken)
-        self._plans = _Plans(self.pack.rules)
+        self._plans = _Plans(self.pack.rules, self.timeout)
         # the record types some pattern or yield lookup reads (others need no item list)
         read: set[str] = set()
         for r in self.pack.rules:
@@ -277,14 +279,14 @@ class Engine:
                     recs = self._run_items(rule, doc_id, doc, items)
                 else:
                     enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
-                    if plan is not None and plan[4]:
-                        keys, before, match = plan[0], plan[1], plan[5]
+                    if plan is not None and plan.point:
+                        keys = plan.keys
                         hits: Sequence[int]
                         if len(keys) == 1:
                             hits = positions.get(keys[0], ())
                         else:
                             hits = _merge([positions.get(k, ()) for k in keys])
-                        found = _at_points(match, enc.string, enc.offsets, hits, before)
+                        found = _at_points(plan, enc.string, enc.offsets, hits, self._pieces or [])
                         recs = None
                         if found:
                             recs = self._records(rule, doc_id, doc, enc, found, items)
@@ -351,18 +353,26 @@ class Engine:
                 string, offsets = enc.string, enc.offsets
                 plan = plans[rule.index]
                 assert plan is not None
-                before, match = plan[1], plan[5]
                 self._current = rule
                 watch.started = clock()
                 watch.running = True
-                if plan[4]:
-                    found = _at_points(match, string, offsets, hits, before)
+                if plan.point:
+                    found = _at_points(plan, string, offsets, hits, self._pieces or [])
                 else:
                     # a window of starts per hit, or a run test: the general loop
-                    most = plan[2]
-                    firsts = doc.unit_starts(rule.scope) if most is None else None
+                    firsts = doc.unit_starts(rule.scope) if plan.most is None else None
                     found = []
-                    _anchored(match, plan[3], string, offsets, hits, before, most, firsts, found)
+                    _anchored(
+                        plan,
+                        plan.match,
+                        plan.run,
+                        string,
+                        offsets,
+                        hits,
+                        firsts,
+                        found,
+                        self._pieces or [],
+                    )
                 watch.running = False
                 if found:
                     recs = self._records(rule, doc_id, doc, enc, found, items)
@@ -457,13 +467,13 @@ class Engine:
         timed = self._timed
         plan = self._plans[rule.index] if self.planner else None
         if plan is not None:
-            keys, before, most, run = plan[:4]
+            keys, run = plan.keys, plan.run
             hits: Sequence[int]
             if len(keys) == 1:
                 hits = positions.get(keys[0], ())
             else:
                 hits = _merge([positions.get(k, ()) for k in keys])
-            firsts = doc.unit_starts(rule.scope) if most is None else None
+            firsts = doc.unit_starts(rule.scope) if plan.most is None else None
             assert rule.anchor is not None
             if rule.anchor.unit:
                 # the units holding the anchor, searched as `finditer` would search them
@@ -480,7 +490,9 @@ class Engine:
                     if run is not None:
                         run = functools.partial(run, timeout=self.timeout)
                 # with no bound, a match may start anywhere in the anchor's unit
-                tries = _anchored(match, run, s, enc.offsets, hits, before, most, firsts, matches)
+                tries = _anchored(
+                    plan, match, run, s, enc.offsets, hits, firsts, matches, self._pieces or []
+                )
         else:
             for m in rule.pattern.finditer(s, timeout=None if timed else self.timeout):
                 tries += 1
@@ -640,21 +652,47 @@ class Engine:
 
 _CACHE_LIMIT = 500_000  # distinct texts a per-word cache keeps; bounds memory
 
-# an anchored rule's plan: its anchor keys, the fewest and most tokens before the anchor
-# (None: the whole unit), the run test's bound `match` (None: no run test), whether each
-# hit gives exactly one start to try, and the rule's own bound `match`
-_Plan = tuple[
-    list[tuple[str, str]], int, int | None, Callable[..., Any] | None, bool, Callable[..., Any]
-]
+
+class _Plan(NamedTuple):
+    """How the planner runs an anchored rule."""
+
+    keys: list[tuple[str, str]]  # its anchor keys
+    before: int  # the fewest tokens a match has before the anchor
+    most: int | None  # the most (None: from the start of the anchor's unit)
+    run: Callable[..., Any] | None  # the run test's bound `match` (None: no run test)
+    point: bool  # each hit gives exactly one start to try (and no run test)
+    match: Callable[..., Any]  # the rule's own bound `match`
+    # neighbour tests: (nearest, farthest distance from the anchor token, whether a token
+    # record passes)
+    near: tuple[tuple[int, int, Callable[[str], bool]], ...]
+
+
+class _Passes(dict[str, bool]):
+    """Whether a token record passes one token test, per distinct record text: a record
+    is the same string for every occurrence of a word, so most checks are one lookup."""
+
+    def __init__(self, source: str, flags: int, timeout: float) -> None:
+        super().__init__()
+        self.test = regex.compile(source, flags).fullmatch
+        self.timeout = timeout
+
+    def __missing__(self, record: str) -> bool:
+        if len(self) > _CACHE_LIMIT:
+            self.clear()
+        # a user's token regex may backtrack: the time limit holds here too
+        ok = self[record] = self.test(record, timeout=self.timeout) is not None
+        return ok
 
 
 class _Plans(dict[int, _Plan | None]):
     """Per rule index, its plan (None for a rule with no anchor), made on first use: the
-    run test is compiled then, like the rule's own regex."""
+    run test and the neighbour tests are compiled then, like the rule's own regex."""
 
-    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+    def __init__(self, rules: Sequence[CompiledRule], timeout: float) -> None:
         super().__init__()
         self.rules = rules
+        self.timeout = timeout
+        self.tests: dict[tuple[str, int], _Passes] = {}  # shared by rules with the same test
 
     def __missing__(self, index: int) -> _Plan | None:
         rule = self.rules[index]
@@ -662,14 +700,22 @@ class _Plans(dict[int, _Plan | None]):
         plan: _Plan | None = None
         if anchor is not None:
             run = rule.run_pattern
-            plan = (
+            # compiled with the rule's flags: an inline `(?i)` in a token regex is global
+            flags = rule.pattern.flags
+            near = []
+            for lo, hi, source in anchor.neighbours:
+                test = self.tests.get((source, flags))
+                if test is None:
+                    test = self.tests[source, flags] = _Passes(source, flags, self.timeout)
+                near.append((lo, hi, test.__getitem__))
+            plan = _Plan(
                 sorted(anchor.keys),
                 anchor.min_before,
                 anchor.max_before,
                 run.match if run is not None else None,
-                # one start per hit and no run test: the `_at_points` loop
                 anchor.min_before == anchor.max_before and run is None,
                 rule.pattern.match,
+                tuple(near),
             )
         self[index] = plan
         return plan
@@ -719,11 +765,13 @@ def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _at_points(
-    match: Callable[[str, int], Any], s: str, offsets: list[int], hits: Sequence[int], before: int
+    plan: _Plan, s: str, offsets: list[int], hits: Sequence[int], pieces: list[str]
 ) -> list[Any]:
-    """The planner's loop for a rule with one start per anchor hit (`before` tokens before
-    it): each start tried left to right, those inside the last match skipped, as
-    `_anchored` does with a window of one. Returns the matches."""
+    """The planner's loop for a rule with one start per anchor hit (`plan.before` tokens
+    before it): each start tried left to right, those inside the last match skipped, as
+    `_anchored` does with a window of one; a hit whose neighbours fail the rule's
+    neighbour tests is skipped without calling the regex. Returns the matches."""
+    match, before, near = plan.match, plan.before, plan.near
     last = len(offsets) - 1
     cur = 0
     found = []
@@ -731,29 +779,57 @@ def _at_points(
         t = a - before
         if t < cur or t > last:
             continue
-        m = match(s, offsets[t])
-        if m is not None and m.end() > m.start():
-            found.append(m)
-            cur = bisect_right(offsets, m.end() - 1)
+        # `_near_pass`, inline: this loop runs for most hits of most rules
+        for lo, hi, passes in near:
+            if lo == hi:
+                i = a + lo
+                if i < 0 or i > last or not passes(pieces[i]):
+                    break
+            elif not _near_pass(((lo, hi, passes),), pieces, a, last):
+                break
+        else:
+            m = match(s, offsets[t])
+            if m is not None and m.end() > m.start():
+                found.append(m)
+                cur = bisect_right(offsets, m.end() - 1)
     return found
 
 
+def _near_pass(
+    near: tuple[tuple[int, int, Callable[[str], bool]], ...], pieces: list[str], a: int, last: int
+) -> bool:
+    """Whether the tokens around anchor hit `a` pass the rule's neighbour tests. A failure
+    means no match uses `a` as its anchor, so no start needs to be tried for it: a start
+    that another hit also reaches is tried for that hit."""
+    for lo, hi, passes in near:
+        if lo == hi:
+            i = a + lo
+            if i < 0 or i > last or not passes(pieces[i]):
+                return False
+        elif not any(map(passes, pieces[max(a + lo, 0) : min(a + hi, last) + 1])):
+            return False
+    return True
+
+
 def _anchored(
-    match: Callable[[str, int], Any],
-    run: Callable[[str, int, int], Any] | None,
+    plan: _Plan,
+    match: Callable[..., Any],
+    run: Callable[..., Any] | None,
     s: str,
     offsets: list[int],
     hits: Sequence[int],
-    before: int,
-    most: int | None,
     firsts: list[int] | None,
     matches: list[Any],
+    pieces: list[str],
 ) -> int:
     """The planner's loop: for each anchor hit `a` in order, try the start positions from
-    `a - most` (or the start of a's unit, `firsts`) to `a - before` left to right; the first
-    non-empty match is kept and scanning resumes after it. Start positions outside every
-    window cannot reach an anchor, so this finds what `finditer` would. Returns the number
-    of start positions tried."""
+    `a - plan.most` (or the start of a's unit, `firsts`) to `a - plan.before` left to right;
+    the first non-empty match is kept and scanning resumes after it. Start positions
+    outside every window cannot reach an anchor, so this finds what `finditer` would. A
+    hit that fails the neighbour tests opens no window (`_near_pass`). `match` and `run`
+    are the plan's, or the same with a time limit. Returns the number of start positions
+    tried."""
+    before, most, near = plan.before, plan.most, plan.near
     tries = 0
     last = len(offsets) - 1
     cur = 0
@@ -765,6 +841,9 @@ def _anchored(
         if top > last:
             top = last
         if top < cur:
+            h += 1
+            continue
+        if near and not _near_pass(near, pieces, a, last):
             h += 1
             continue
         if most is not None:

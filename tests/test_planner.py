@@ -421,3 +421,81 @@ def test_trailing_lookahead_word_is_an_anchor() -> None:
     assert anchor is not None
     assert anchor.keys == frozenset({("w", "said")})
     assert (anchor.min_before, anchor.max_before) == (1, 1)
+
+
+# ---- neighbour tests: token tests near the anchor, checked before the rule's regex -------------
+
+NEIGHBOURS = [
+    # (id, pattern, the anchor word, [(nearest, farthest distance, a token the test accepts)])
+    ("bigram", '"foreign" "secretary"', "foreign", [(1, 1, "secretary")]),
+    ("class-before", '[is_title]+ "fear"', "fear", [(-1, -1, "Fear")]),
+    ("gap", '"oil" _? "gas"', "oil", [(1, 2, "gas")]),
+    ("both-sides", '[is_title] "said" "that"', "said", [(-1, -1, "Bob"), (1, 1, "that")]),
+    ("regex", '/^\\d{4}$/ "ceremony"', "ceremony", [(-1, -1, "2004")]),
+    ("capture", 'x:("chief" "economist")', "chief", [(1, 1, "economist")]),
+    ("past-lookahead", '"oil" (?! "x") "gas"', "gas", [(-1, -1, "oil")]),
+    ("past-wildcard", '"oil" _ "gas"', "gas", [(-2, -2, "oil")]),
+    ("stops-at-unbounded", '"oil" _* "gas" "prices"', "oil", []),
+    ("lexicon-tags-never", '"oil" [lower in L]', "oil", []),
+    ("record-never", '"oil" P', "oil", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "word", "expected"),
+    [a[1:] for a in NEIGHBOURS],
+    ids=[a[0] for a in NEIGHBOURS],
+)
+def test_neighbour_tests(pattern: str, word: str, expected: list[tuple[int, int, str]]) -> None:
+    import regex
+
+    src = f'lexicon L = "gas" | "coal"\nrule p match [is_title] yield P()\nrule r match {pattern} yield T()\n'
+    anchor = compile_text(src).rule("r").anchor  # type: ignore[union-attr]
+    assert anchor is not None and set(anchor.keys) == {("w", word)}
+    got = [(lo, hi) for lo, hi, _ in anchor.neighbours]
+    assert got == [(lo, hi) for lo, hi, _ in expected]
+    for (_, _, source), (_, _, token) in zip(anchor.neighbours, expected, strict=True):
+        record = f"\x01{token.lower()}\x02{token}\x03Xxxx\x04T-----A----\x05\x06"
+        if token.isdigit():
+            record = f"\x01{token}\x02{token}\x03dddd\x04---D--N----\x05\x06"
+        assert regex.fullmatch(source, record), (source, record)
+        assert not regex.fullmatch(source, "\x01zzz\x02zzz\x03xxx\x04--L-A------\x05\x06")
+
+
+NEAR_ATOMS = [
+    '"said"', '"the"', '"city"', '"of"', "[is_title]", "[is_punct]", "/^[A-Z]/",
+    '[shape = "Xxxx"]', 'exact "Bob"', '[lower in ("a", "b")]', "_", "Lex",
+]  # fmt: skip
+
+
+@st.composite
+def near_patterns(draw: Any) -> str:
+    """Sequences of one-token tests and short gaps around a literal: every plan has
+    neighbour tests, at one distance or a few."""
+    left = draw(st.lists(st.sampled_from(NEAR_ATOMS), max_size=2))
+    right = draw(st.lists(st.sampled_from(NEAR_ATOMS), max_size=2))
+    gap = draw(st.sampled_from(["", "_?", "_{0,2}", "[is_title]+", "(?! \"of\")"]))
+    lit = draw(st.sampled_from(['"said"', '"city"', '"Smith"']))
+    return " ".join([*left, lit, gap, *right]).strip()
+
+
+@settings(max_examples=200)
+@given(st.lists(near_patterns(), min_size=1, max_size=4), st.lists(documents, min_size=1))
+def test_neighbour_tests_same_with_and_without_planner(
+    patterns: list[str], texts: list[str]
+) -> None:
+    src = 'lexicon Lex = "Bob Smith" | "city" | "York"\n' + "".join(
+        f"rule r{i} match x:({p}) yield T{i % 2}(x)\n" for i, p in enumerate(patterns)
+    )
+    pack = compile_text(src)
+    for text in texts:
+        same_with_and_without_planner(pack, text)
+
+
+def test_neighbour_tests_skip_regex_calls() -> None:
+    pack = compile_text('rule r match "foreign" "secretary" yield T()\n')
+    text = "The secretary met the foreign secretary. A secretary, a secretary."
+    planned: dict[str, RuleStats] = {}
+    Engine(pack, profile=planned).extract("d", text)
+    # four hits of "secretary"; only the one after "foreign" is tried
+    assert planned["r"].tries == 1 and planned["r"].records == 1
