@@ -171,7 +171,7 @@ class Engine:
                         shapes.add(value)
         self._watch = Watchdog(self.timeout)
         self._name_index = {}
-        self._anchor_keys = _AnchorKeys(frozenset(words), frozenset(shapes))
+        self._anchor_keys = _AnchorKeys(frozenset(words), frozenset(shapes), self._lexicon_groups)
         self._rows = {lex.label: lex.columns for lex in self.pack.lexicons}
         self._strata = []
         self._stratum_index = {}
@@ -235,8 +235,8 @@ class Engine:
     def _extract(self, doc_id: str, doc: Doc) -> list[Record]:
         watch = self._watch
         self._name_index = {}
-        items: dict[str, list[_Item]] = self._lexicon_hits(doc)
         positions = self._positions(doc)
+        items: dict[str, list[_Item]] = self._lexicon_hits(doc, positions)
         self._pieces = None
         out: list[Record] = []
         for rules, labels in self._strata:
@@ -379,15 +379,22 @@ class Engine:
                     if recs:
                         produced.setdefault(rule.type, []).extend(recs)
 
-    def _lexicon_hits(self, doc: Doc) -> dict[str, list[_Item]]:
+    def _lexicon_hits(
+        self, doc: Doc, positions: dict[tuple[str, str], list[int]]
+    ) -> dict[str, list[_Item]]:
         """Every lexicon phrase in the document, all lexicons in one pass per key kind (as
-        written, lower-cased, without accents): one set probe per token, and for the rare
-        tokens that start some phrase, a walk of the lexicon's phrases from that token."""
+        written, lower-cased, without accents): at each of the rare tokens that start some
+        phrase (found with the anchor keys, by the same probe per token), a walk of the
+        lexicon's phrases from that token."""
         hits: dict[str, list[_Item]] = {}
         n = len(doc.words)
         lowers: list[str] | None = None
         sentences, sent_starts = doc.sentences, doc.unit_starts("sentence")
-        for (exact, accents), (firsts, lexicons) in self._lexicon_groups().items():
+        for (exact, accents), (_, lexicons) in self._lexicon_groups().items():
+            # the tokens that start a phrase of this group (`_AnchorKeys` finds them)
+            starts = positions.get(("lx", _group_name(exact, accents)))
+            if not starts:
+                continue
             if accents:
                 keys = [lexicon_key(w, exact, True) for w in doc.words]
             elif exact:
@@ -398,7 +405,7 @@ class Engine:
                 keys = lowers
             only = len(lexicons) == 1  # then the group's first tokens are the lexicon's
             sent_end = 0  # the end of the sentence of the last token that started a phrase
-            for i in itertools.compress(itertools.count(), map(firsts.__contains__, keys)):
+            for i in starts:
                 for lex, lex_firsts in lexicons:
                     if not only and keys[i] not in lex_firsts:
                         continue
@@ -722,13 +729,20 @@ class _Plans(dict[int, _Plan | None]):
 
 
 class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
-    """The anchor keys a token text is (its lower-case word, its shape), per distinct text,
-    computed on a miss: looked up with `map`, so most tokens cost one C-level probe."""
+    """The anchor keys a token text is (its lower-case word, its shape) and the lexicon
+    groups it starts a phrase of (`("lx", group)`), per distinct text, computed on a miss:
+    looked up with `map`, so most tokens cost one C-level probe for all of these."""
 
-    def __init__(self, words: frozenset[str], shapes: frozenset[str]) -> None:
+    def __init__(
+        self,
+        words: frozenset[str],
+        shapes: frozenset[str],
+        groups: Callable[[], dict[tuple[bool, bool], _LexiconGroup]],
+    ) -> None:
         super().__init__()
         self.words = words
         self.shapes = shapes
+        self.groups = groups  # made on first use: a cached pack loads its lexicons late
 
     def __missing__(self, word: str) -> tuple[tuple[str, str], ...]:
         keys: list[tuple[str, str]] = []
@@ -739,8 +753,16 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
             shape = word_shape(word)
             if shape in self.shapes:
                 keys.append(("s", shape))
+        for (exact, accents), (firsts, _) in self.groups().items():
+            if lexicon_key(word, exact, accents) in firsts:
+                keys.append(("lx", _group_name(exact, accents)))
         found = self[word] = tuple(keys)
         return found
+
+
+def _group_name(exact: bool, accents: bool) -> str:
+    """The name of a lexicon key kind in the anchor keys (`("lx", name)`)."""
+    return ("exact" if exact else "lower") + ("-accents" if accents else "")
 
 
 def _is_keyed(rule: CompiledRule) -> bool:
