@@ -215,7 +215,11 @@ def run(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", min=1, help="Worker processes (output is identical for any number)."
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes that share the documents, this one included; use the number "
+            "of cores. The output is identical for any number.",
         ),
     ] = 1,
     error_format: ErrorFormatOpt = ErrorFormat.text,

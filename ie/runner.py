@@ -1,11 +1,13 @@
 """The batch stage: documents in, records out, in input order, on one or several cores.
 
-Each document is processed on its own (documents are independent), so `jobs > 1` farms
-batches of documents out to worker processes and yields the results in exactly the input
-order: the output of `--jobs N` is byte-identical to `--jobs 1`. At most a few batches per
-worker are in flight, so memory stays flat however long the input is. A document that
-cannot be read, or on which a rule hits its time limit, comes back as an error; it never
-stops the run.
+Each document is processed on its own (documents are independent), so `jobs > 1` shares
+batches of documents between this process and `jobs - 1` worker processes, and yields the
+results in exactly the input order: the output of `--jobs N` is byte-identical to
+`--jobs 1`. This process keeps the workers' queues full and takes a batch itself whenever
+they are, so N processes share N cores (not N workers plus a mostly idle reader). At most
+a few batches are in flight, so memory stays flat however long the input is. A document
+that cannot be read, or on which a rule hits its time limit, comes back as an error; it
+never stops the run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ie.records import Record
 from ie.runtime import Engine, RuleTimeout
 
 BATCH = 16  # documents per task sent to a worker
+QUEUED = 4  # batches queued per worker before this process takes one itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +93,35 @@ def run_documents(
     timeout: float = 2.0,
     render: Render | None = None,
 ) -> Iterator[Outcome]:
-    """Process every item in order; `jobs` > 1 uses that many worker processes. With
-    `render` (a module-level function, so workers can receive it), records come back as
-    its text in `Outcome.rendered` when workers are used."""
+    """Process every item in order; `jobs` > 1 uses that many processes (this one and
+    `jobs - 1` workers). With `render` (a module-level function, so workers can receive
+    it), records come back as its text in `Outcome.rendered` when workers are used."""
     if jobs <= 1:
         engine = Engine(pack, planner=planner, timeout=timeout)
         for item in items:
             yield _process(engine, item)
         return
+    engine = Engine(pack, planner=planner, timeout=timeout)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     init = (pack, planner, timeout, render)
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=init) as pool:
+    workers = jobs - 1
+    with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
+        # in input order: a worker's pending result, or a batch done here
         pending: deque[Any] = deque()
-        window = jobs * 4
         for batch in _batches(items, BATCH):
-            pending.append(pool.apply_async(_work, (batch,)))
-            if len(pending) >= window:
-                yield from pending.popleft().get()
+            while pending and (isinstance(pending[0], list) or pending[0].ready()):
+                head = pending.popleft()
+                yield from head if isinstance(head, list) else head.get()
+            queued = sum(1 for p in pending if not isinstance(p, list) and not p.ready())
+            if queued < workers * QUEUED:
+                pending.append(pool.apply_async(_work, (batch,)))
+            else:
+                # the workers have enough to do: this batch is done here meanwhile
+                pending.append([_process(engine, item, render) for item in batch])
+            if len(pending) > workers * QUEUED * 4:
+                head = pending.popleft()  # bound the results held back for order
+                yield from head if isinstance(head, list) else head.get()
         while pending:
-            yield from pending.popleft().get()
+            head = pending.popleft()
+            yield from head if isinstance(head, list) else head.get()

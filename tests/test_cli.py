@@ -513,3 +513,18 @@ def test_console_script_exit_codes(pack: Path, docs: Path, tmp_path: Path) -> No
     mixed = ie_process("run", pack, docs)
     assert mixed.returncode == 1 and "error[D001]" in mixed.stderr
     assert len(records(mixed.stdout)) == 5
+
+
+def test_run_jobs_output_is_identical(pack: Path, tmp_path: Path) -> None:
+    # enough documents that both processes take batches; one line is not valid JSON
+    lines = []
+    for i in range(400):
+        text = [GOOD_A, GOOD_C][i % 2]
+        lines.append(json.dumps({"id": f"n{i}", "text": text}) if i != 123 else "{oops")
+    corpus = tmp_path / "many.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    one = ie_process("run", pack, corpus, "--jobs", "1")
+    two = ie_process("run", pack, corpus, "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and len(records(one.stdout)) > 400
+    assert one.stderr == two.stderr and "many.jsonl:124" in one.stderr

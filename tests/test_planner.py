@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -447,9 +448,8 @@ NEIGHBOURS = [
     ids=[a[0] for a in NEIGHBOURS],
 )
 def test_neighbour_tests(pattern: str, word: str, expected: list[tuple[int, int, str]]) -> None:
-    import regex
-
-    src = f'lexicon L = "gas" | "coal"\nrule p match [is_title] yield P()\nrule r match {pattern} yield T()\n'
+    head = 'lexicon L = "gas" | "coal"\nrule p match [is_title] yield P()\n'
+    src = f"{head}rule r match {pattern} yield T()\n"
     anchor = compile_text(src).rule("r").anchor  # type: ignore[union-attr]
     assert anchor is not None and set(anchor.keys) == {("w", word)}
     got = [(lo, hi) for lo, hi, _ in anchor.neighbours]
@@ -474,7 +474,7 @@ def near_patterns(draw: Any) -> str:
     neighbour tests, at one distance or a few."""
     left = draw(st.lists(st.sampled_from(NEAR_ATOMS), max_size=2))
     right = draw(st.lists(st.sampled_from(NEAR_ATOMS), max_size=2))
-    gap = draw(st.sampled_from(["", "_?", "_{0,2}", "[is_title]+", "(?! \"of\")"]))
+    gap = draw(st.sampled_from(["", "_?", "_{0,2}", "[is_title]+", '(?! "of")']))
     lit = draw(st.sampled_from(['"said"', '"city"', '"Smith"']))
     return " ".join([*left, lit, gap, *right]).strip()
 
