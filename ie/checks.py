@@ -54,26 +54,43 @@ def check_rule_shape(rule: n.Rule) -> list[Diagnostic]:
                 given[1].span,
             )
         )
-    if rule.yield_ is None:
+    typo = yield_typo(rule)
+    if typo is not None:
+        diags.append(
+            Diagnostic(
+                "E0302",
+                f"rule `{rule.name}` has no `yield`: `{typo.text}` was read as a word of its "
+                "pattern",
+                typo.span,
+                help=did_you_mean(typo.text, ["yield"]),
+            )
+        )
+    elif rule.yield_ is None:
         diags.append(
             Diagnostic(
                 "E0302",
                 f"rule `{rule.name}` has no `yield`, so it produces nothing",
                 rule.name_span,
-                help=_typo_help(rule) or "add `yield Type(field, ...)` after the pattern",
+                help="add `yield Type(field, ...)` after the pattern",
             )
         )
     return diags
 
 
-def _typo_help(rule: n.Rule) -> str | None:
-    if rule.match is None:
+def yield_typo(rule: n.Rule) -> n.Literal | None:
+    """The word of a rule with no `yield` that looks like a misspelt one (`yeild Said(x)`):
+    the parser read it, and what follows it, as more pattern. Those names were meant as the
+    rule's output, so the compiler does not also report them as unknown."""
+    if rule.yield_ is not None or rule.match is None:
         return None
     for node in walk(rule.match):
-        if isinstance(node, n.Literal) and node.text.isalpha() and node.text not in KEYWORDS:
-            hint = did_you_mean(node.text, ["yield"])
-            if hint:
-                return f"the word `{node.text}` was read as part of the pattern; {hint}"
+        if (
+            isinstance(node, n.Literal)
+            and node.text.isalpha()
+            and node.text not in KEYWORDS
+            and did_you_mean(node.text, ["yield"])
+        ):
+            return node
     return None
 
 

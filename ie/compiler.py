@@ -17,6 +17,7 @@ import hashlib
 import os
 import tomllib
 from array import array
+from collections.abc import Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
@@ -34,6 +35,7 @@ from ie.checks import (
     strata,
     unused_definitions,
     walk_ir,
+    yield_typo,
 )
 from ie.diagnostics import CompileError, Diagnostic, Span
 from ie.lower import IR, Assert, Atom, ICap, ILook, ISeq, Lowerer, SpanRef, emit
@@ -352,6 +354,29 @@ def _guard(ir: IR) -> str:
     return r"(?=\x01)"
 
 
+def _without_names_after_yield_typos(
+    diags: list[Diagnostic], rules: Sequence[n.Rule]
+) -> list[Diagnostic]:
+    """Drop "unknown name" errors for the names after a misspelt `yield` (`yeild Said(x)`):
+    E0302 already points at the typo, and `Said` is the output the user meant."""
+    after: list[tuple[str, int, int]] = []  # (file, from, to) character offsets
+    for rule in rules:
+        typo = yield_typo(rule)
+        if typo is not None and rule.match is not None:
+            after.append((typo.span.path, typo.span.end, rule.match.span.end))
+    if not after:
+        return diags
+    return [
+        d
+        for d in diags
+        if not (
+            d.code == "E0201"
+            and d.span is not None
+            and any(d.span.path == f and a <= d.span.start <= b for f, a, b in after)
+        )
+    ]
+
+
 def _lone_item(ir: IR) -> str | None:
     """The label when the whole pattern is one lexicon hit or record, captured or not."""
     while True:
@@ -435,6 +460,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
         diags.extend(check_yield(rule, {c.name for c in captures_of(ir)}, spans))
         diags.extend(check_bounds(rule, ir))
     diags.extend(unused_definitions(sym))
+    diags = _without_names_after_yield_typos(diags, sym.rules)
 
     type_order = list(sym.types)
     levels, errs = strata(sym, irs, type_order)

@@ -121,7 +121,7 @@ def position_of(text: str, needle: str) -> tuple[int, int]:
 @pytest.mark.parametrize(
     ("old", "new", "at", "code", "hint"),
     [
-        ("  yield Said(who)", "  yeild Said(who)", "said", "E0302", "did you mean `yield`?"),
+        ("  yield Said(who)", "  yeild Said(who)", "yeild", "E0302", "did you mean `yield`?"),
         ("who:Person", "who:@Persn", "@Persn", "E0201", "did you mean `Person`?"),
         ("name:Cap+", "name:[is_titel]+", "is_titel", "E0204", "did you mean `is_title`?"),
         ("name:Cap+", "name:Cpa+", "Cpa", "E0201", "did you mean `Cap`?"),

@@ -347,6 +347,17 @@ def test_keyword_typo_points_at_the_typo(tmp_path: Path) -> None:
     assert "unknown name" not in out  # the type after the typo is not blamed
 
 
+def test_yield_typo_blames_the_typo_not_the_names_after_it(tmp_path: Path) -> None:
+    src = 'rule r\n  match n:[is_title] Nope "said"\n  yeild Said(n)\n'
+    out = check_text(tmp_path, src).stdout
+    assert "r.ie:3:3: error[E0302]" in out and "did you mean `yield`?" in out
+    assert "unknown name `Nope`" in out  # before the typo: a real mistake
+    assert "unknown name `Said`" not in out  # after it: the output the user meant
+    assert "1:6" not in out  # the caret is on the typo, not on the rule's name
+    out = check_text(tmp_path, 'rule r\n  match n:[is_title] "said"\n').stdout
+    assert "r.ie:1:6: error[E0302]" in out and "add `yield Type(field, ...)`" in out
+
+
 def test_label_without_pattern_is_a_syntax_error(tmp_path: Path) -> None:
     out = check_text(tmp_path, "rule r\n  match n:\n  yield X(n)\n").stdout
     assert "error[E0302]" not in out  # the rule does have a yield
