@@ -38,7 +38,7 @@ from ie.program import (
     lexicon_key,
 )
 from ie.records import Field, Record, sort_records
-from ie.tokenizer import Doc, Tokenizer, word_shape
+from ie.tokenizer import Doc, Tokenizer, lexeme
 from ie.watchdog import Watchdog
 
 DEFAULT_TIMEOUT = 2.0  # seconds one regex call may take before the document is failed
@@ -750,7 +750,7 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
         if lower in self.words:
             keys.append(("w", lower))
         if self.shapes:
-            shape = word_shape(word)
+            shape = lexeme(word).shape  # cached: the word's token record needs it too
             if shape in self.shapes:
                 keys.append(("s", shape))
         for (exact, accents), (firsts, _) in self.groups().items():

@@ -325,6 +325,9 @@ def word_shape(text: str) -> str:
 
 def _like_num(text: str) -> bool:
     """spaCy's English `like_num` (spacy/lang/en/lex_attrs.py)."""
+    if text.isalpha():  # most words: only the number words can be numbers
+        low = text.lower()
+        return low in _NUM_WORDS or low in _ORDINAL_WORDS
     if text.startswith(("+", "-", "±", "~")):
         text = text[1:]
     text = text.replace(",", "").replace(".", "")
