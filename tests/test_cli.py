@@ -528,3 +528,20 @@ def test_run_jobs_output_is_identical(pack: Path, tmp_path: Path) -> None:
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout and len(records(one.stdout)) > 400
     assert one.stderr == two.stderr and "many.jsonl:124" in one.stderr
+
+
+def test_profile_counts_tries_and_records_per_rule(pack: Path, docs: Path) -> None:
+    result = ie("profile", pack, docs / "a.txt", docs / "c.txt")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "2 documents" in out and "to compile the rules' regexes first" in out
+    rows = {
+        cells[0]: cells
+        for line in out.splitlines()
+        if (cells := [c.strip() for c in line.strip("│ ").split("│")]) and len(cells) == 7
+    }
+    # titled: a hit of "President"/"Minister" at each of 3 titles, 3 people found
+    assert rows["titled"][5:] == ["3", "3"]
+    # said: anchored on the Person records, tried at each of the 3; two of them say something
+    assert rows["said"][2] == "Person"
+    assert rows["said"][5:] == ["3", "2"]
