@@ -293,7 +293,9 @@ class Engine:
                             hits = positions.get(keys[0], ())
                         else:
                             hits = _merge([positions.get(k, ()) for k in keys])
-                        found = _at_points(plan, enc.string, enc.offsets, hits, self._pieces or [])
+                        if plan.near:
+                            hits = _near_hits(plan, hits, self._pieces or [])
+                        found = _at_points(plan, enc.string, enc.offsets, hits)
                         recs = None
                         if found:
                             recs = self._records(rule, doc_id, doc, enc, found, items)
@@ -357,29 +359,22 @@ class Engine:
                 continue
             for rule in group:
                 enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
-                string, offsets = enc.string, enc.offsets
                 plan = plans[rule.index]
                 assert plan is not None
-                self._current = rule
+                self._current = rule  # a neighbour test has a time limit of its own
+                todo = _near_hits(plan, hits, self._pieces or []) if plan.near else hits
+                if not todo:
+                    continue  # most rules at most hits: no regex call, nothing to time
+                string, offsets = enc.string, enc.offsets
                 watch.started = clock()
                 watch.running = True
                 if plan.point:
-                    found = _at_points(plan, string, offsets, hits, self._pieces or [])
+                    found = _at_points(plan, string, offsets, todo)
                 else:
                     # a window of starts per hit, or a run test: the general loop
                     firsts = doc.unit_starts(rule.scope) if plan.most is None else None
                     found = []
-                    _anchored(
-                        plan,
-                        plan.match,
-                        plan.run,
-                        string,
-                        offsets,
-                        hits,
-                        firsts,
-                        found,
-                        self._pieces or [],
-                    )
+                    _anchored(plan, plan.match, plan.run, string, offsets, todo, firsts, found)
                 watch.running = False
                 if found:
                     recs = self._records(rule, doc_id, doc, enc, found, items)
@@ -503,10 +498,10 @@ class Engine:
                     match = functools.partial(match, timeout=self.timeout)
                     if run is not None:
                         run = functools.partial(run, timeout=self.timeout)
+                if plan.near:
+                    hits = _near_hits(plan, hits, self._pieces or [])
                 # with no bound, a match may start anywhere in the anchor's unit
-                tries = _anchored(
-                    plan, match, run, s, enc.offsets, hits, firsts, matches, self._pieces or []
-                )
+                tries = _anchored(plan, match, run, s, enc.offsets, hits, firsts, matches)
         else:
             for m in rule.pattern.finditer(s, timeout=None if timed else self.timeout):
                 tries += 1
@@ -793,14 +788,11 @@ def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     return (first, last) if first < last else None
 
 
-def _at_points(
-    plan: _Plan, s: str, offsets: list[int], hits: Sequence[int], pieces: list[str]
-) -> list[Any]:
+def _at_points(plan: _Plan, s: str, offsets: list[int], hits: Sequence[int]) -> list[Any]:
     """The planner's loop for a rule with one start per anchor hit (`plan.before` tokens
     before it): each start tried left to right, those inside the last match skipped, as
-    `_anchored` does with a window of one; a hit whose neighbours fail the rule's
-    neighbour tests is skipped without calling the regex. Returns the matches."""
-    match, before, near = plan.match, plan.before, plan.near
+    `_anchored` does with a window of one. Returns the matches."""
+    match, before = plan.match, plan.before
     last = len(offsets) - 1
     cur = 0
     found = []
@@ -808,36 +800,30 @@ def _at_points(
         t = a - before
         if t < cur or t > last:
             continue
-        # `_near_pass`, inline: this loop runs for most hits of most rules
-        for lo, hi, passes in near:
-            if lo == hi:
-                i = a + lo
-                if i < 0 or i > last or not passes(pieces[i]):
-                    break
-            elif not _near_pass(((lo, hi, passes),), pieces, a, last):
-                break
-        else:
-            m = match(s, offsets[t])
-            if m is not None and m.end() > m.start():
-                found.append(m)
-                cur = bisect_right(offsets, m.end() - 1)
+        m = match(s, offsets[t])
+        if m is not None and m.end() > m.start():
+            found.append(m)
+            cur = bisect_right(offsets, m.end() - 1)
     return found
 
 
-def _near_pass(
-    near: tuple[tuple[int, int, Callable[[str], bool]], ...], pieces: list[str], a: int, last: int
-) -> bool:
-    """Whether the tokens around anchor hit `a` pass the rule's neighbour tests. A failure
-    means no match uses `a` as its anchor, so no start needs to be tried for it: a start
-    that another hit also reaches is tried for that hit."""
-    for lo, hi, passes in near:
+def _near_hits(plan: _Plan, hits: Sequence[int], pieces: list[str]) -> Sequence[int]:
+    """The anchor hits whose neighbouring tokens pass the rule's neighbour tests (each a
+    dictionary lookup per token record). A hit that fails one is used as the anchor by no
+    match, so no start needs to be tried for it; a start that another hit also reaches is
+    tried for that hit. Dropping such hits leaves the matches of `_at_points` and
+    `_anchored` as they were."""
+    last = len(pieces) - 1
+    for lo, hi, passes in plan.near:
+        if not hits:
+            break
         if lo == hi:
-            i = a + lo
-            if i < 0 or i > last or not passes(pieces[i]):
-                return False
-        elif not any(map(passes, pieces[max(a + lo, 0) : min(a + hi, last) + 1])):
-            return False
-    return True
+            hits = [a for a in hits if 0 <= a + lo <= last and passes(pieces[a + lo])]
+        else:
+            hits = [
+                a for a in hits if any(map(passes, pieces[max(a + lo, 0) : min(a + hi, last) + 1]))
+            ]
+    return hits
 
 
 def _anchored(
@@ -849,16 +835,14 @@ def _anchored(
     hits: Sequence[int],
     firsts: list[int] | None,
     matches: list[Any],
-    pieces: list[str],
 ) -> int:
     """The planner's loop: for each anchor hit `a` in order, try the start positions from
     `a - plan.most` (or the start of a's unit, `firsts`) to `a - plan.before` left to right;
     the first non-empty match is kept and scanning resumes after it. Start positions
-    outside every window cannot reach an anchor, so this finds what `finditer` would. A
-    hit that fails the neighbour tests opens no window (`_near_pass`). `match` and `run`
-    are the plan's, or the same with a time limit. Returns the number of start positions
-    tried."""
-    before, most, near = plan.before, plan.most, plan.near
+    outside every window cannot reach an anchor, so this finds what `finditer` would.
+    `match` and `run` are the plan's, or the same with a time limit. Returns the number of
+    start positions tried."""
+    before, most = plan.before, plan.most
     tries = 0
     last = len(offsets) - 1
     cur = 0
@@ -870,9 +854,6 @@ def _anchored(
         if top > last:
             top = last
         if top < cur:
-            h += 1
-            continue
-        if near and not _near_pass(near, pieces, a, last):
             h += 1
             continue
         if most is not None:
