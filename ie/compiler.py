@@ -17,8 +17,9 @@ import hashlib
 import os
 import tomllib
 from array import array
-from collections.abc import Sequence
-from itertools import repeat
+from collections.abc import Iterable, Sequence
+from itertools import compress, count, repeat
+from operator import gt, itemgetter, not_
 from pathlib import Path
 from typing import Any, cast
 
@@ -111,9 +112,6 @@ def load(pack: Path) -> tuple[dict[str, object], dict[str, str], list[Diagnostic
     return manifest, sources, diags
 
 
-_PLAIN_PHRASE = regex.compile(r"[^\W_]+(?: [^\W_]+)*")  # words of letters/digits, single spaces
-
-
 def compile_lexicon(
     lex: n.Lexicon, pack_dir: Path, tokenizer: Tokenizer, deps: dict[str, str] | None = None
 ) -> tuple[LexiconSpec | None, list[Diagnostic]]:
@@ -125,28 +123,35 @@ def compile_lexicon(
         text, errs = _read_lexicon_file(lex, pack_dir, deps)
         if text is None:
             return None, errs
-        lines = [ln.strip() for ln in text.split("\n")]
+        # a million-line lexicon compiles within seconds: per-line work in C (map, zip)
+        lines = list(map(str.strip, text.split("\n")))
         lines = [ln for ln in lines if ln and not ln.startswith("#")]
         if "\t" in text:
             rows = [tuple(c.strip() for c in ln.split("\t")) for ln in lines]
         else:
-            rows = [(ln,) for ln in lines]
+            rows = list(zip(lines))
     # Keys in bulk (C loops): plain phrases (words of letters and digits, single spaces)
     # split exactly as the tokenizer would, so only the others are tokenized one by one.
     phrases = [r[0] for r in rows]
-    keys: list[str | None] = [p if lex.exact else p.lower() for p in phrases]
-    plain = list(map(_PLAIN_PHRASE.fullmatch, keys)) if not lex.accents else [None] * len(keys)
-    for i, match in enumerate(plain):
-        if match is None:
-            words = tokenizer(phrases[i]).words
-            keys[i] = " ".join(lexicon_key(w, lex.exact, lex.accents) for w in words) or None
+    keys: list[str | None] = list(phrases) if lex.exact else list(map(str.lower, phrases))
+    if lex.accents:
+        odd: Iterable[int] = range(len(keys))
+    else:
+        # plain: letters and digits (`isalnum`, the tokenizer's own test for a whole token)
+        # between single spaces; `alnum > double` is "alnum and no double space"
+        alnum = map(str.isalnum, map(str.replace, keys, repeat(" "), repeat("")))  # type: ignore[arg-type]
+        double = map(str.__contains__, keys, repeat("  "))  # type: ignore[arg-type]
+        odd = compress(count(), map(not_, map(gt, alnum, double)))
+    for i in odd:
+        words = tokenizer(phrases[i]).words
+        keys[i] = " ".join(lexicon_key(w, lex.exact, lex.accents) for w in words) or None
     # the first row of a phrase wins: its columns are the ones rules read
     first_row = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
     first_row.pop(None, None)
     kept_rows = sorted(first_row.values())  # entry number = position in this list
-    kept_keys = [cast(str, keys[r]) for r in kept_rows]
+    kept_keys = cast(list[str], list(map(keys.__getitem__, kept_rows)))
     order = sorted(range(len(kept_keys)), key=kept_keys.__getitem__)
-    has_columns = any(len(rows[r]) > 1 for r in kept_rows)
+    has_columns = max(map(len, map(rows.__getitem__, kept_rows)), default=1) > 1
     spec = LexiconSpec(
         label="@" + lex.name,
         name=lex.name,
@@ -154,7 +159,9 @@ def compile_lexicon(
         accents=lex.accents,
         phrases="\n".join(map(kept_keys.__getitem__, order)),
         entries=array("I", order).tobytes(),
-        firsts="\n".join(sorted({k.partition(" ")[0] for k in kept_keys})),
+        firsts="\n".join(
+            sorted(set(map(itemgetter(0), map(str.partition, kept_keys, repeat(" ")))))
+        ),
         max_tokens=max(map(str.count, kept_keys, repeat(" ")), default=-1) + 1,
         size=len(kept_rows),
         columns=tuple(rows[r] for r in kept_rows) if has_columns else (),

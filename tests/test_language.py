@@ -1099,3 +1099,29 @@ def test_lexicon_phrases_same_from_tries_and_sorted_keys(
     lex = pack.lexicons[0]
     ends = [[end for end, _ in lex.phrases_at(keys, i, len(keys))] for i in range(len(keys))]
     assert ends == [[1, 2, 3], [2], [], [], [5, 6], [6]]
+
+
+# a phrase of letters and digits between single spaces is keyed without the tokenizer (in
+# bulk, for million-entry lexicons); every other one is tokenized: both give the key the
+# tokenizer gives
+ODD_PHRASES = [
+    "New York", "St. Louis", "O'Brien", "New  York", "snake_case", "AT&T", "½ price",
+    "naïve café", "e\u0301cole", "Dr. No.", "U.S.", "can't stop", "3 Doors Down", "x",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["lower", "exact"])
+def test_lexicon_keys_are_the_tokenizers_words(tmp_path: Path, exact: bool) -> None:
+    from ie.program import lexicon_key
+    from ie.tokenizer import Tokenizer
+
+    words = " | ".join('"' + p.replace('"', '\\"') + '"' for p in ODD_PHRASES)
+    (tmp_path / "p.ie").write_text(
+        f"lexicon L = {words}{' exact' if exact else ''}\nrule r\n  match x:L\n  yield T(x)\n",
+        encoding="utf-8",
+    )
+    lex = compile_pack(tmp_path / "p.ie").lexicons[0]
+    tok = Tokenizer()
+    expected = {" ".join(lexicon_key(w, exact, False) for w in tok(p).words) for p in ODD_PHRASES}
+    assert set(lex.phrases.split("\n")) == expected
+    assert set(lex.firsts.split("\n")) == {k.split(" ")[0] for k in expected}
