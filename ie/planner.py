@@ -241,13 +241,13 @@ def _lexical(ir: IR) -> Atom | None:
 def _neighbours(
     ir: IR, keys: frozenset[tuple[str, str]], lo: int, hi: int | None
 ) -> tuple[tuple[int, int, str], ...]:
-    """Token tests near the anchor token that every match using it as
-    the anchor passes: `"foreign" "secretary"` anchored on "secretary" needs "foreign"
-    right before it; `[is_title]+ "fear"` needs a title-case token right before "fear";
-    `"oil" _? "gas"` anchored on "oil" needs "gas" one or two tokens after it. Each test is
-    (nearest distance, farthest distance, one-token regex), negative before the anchor.
-    The runtime checks them per distinct token (a dictionary lookup) before it calls the
-    rule's regex. Empty when the anchor is not one plain item of the top-level sequence."""
+    """Token tests near the anchor token that every match using it as the anchor passes:
+    `"foreign" "secretary"` anchored on "secretary" needs "foreign" right before it;
+    `[is_title]+ "fear"` needs a title-case token right before "fear"; `"oil" _? "gas"`
+    anchored on "oil" needs "gas" one or two tokens after it. Each test is (nearest
+    distance, farthest distance, one-token regex), negative before the anchor. The runtime
+    checks them per distinct token (a dictionary lookup) before it calls the rule's regex.
+    Empty when the anchor is not one plain item of the top-level sequence."""
     items = _flat(ir)
     at: list[int] = []
     pos_lo: int = 0
