@@ -287,14 +287,7 @@ class Engine:
                 else:
                     enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
                     if plan is not None and plan.point:
-                        keys = plan.keys
-                        hits: Sequence[int]
-                        if len(keys) == 1:
-                            hits = positions.get(keys[0], ())
-                        else:
-                            hits = _merge([positions.get(k, ()) for k in keys])
-                        if plan.near:
-                            hits = _near_hits(plan, hits, self._pieces or [])
+                        hits = _plan_hits(plan, positions, self._pieces or [])
                         found = _at_points(plan, enc.string, enc.offsets, hits)
                         recs = None
                         if found:
@@ -476,12 +469,8 @@ class Engine:
         timed = self._timed
         plan = self._plans[rule.index] if self.planner else None
         if plan is not None:
-            keys, run = plan.keys, plan.run
-            hits: Sequence[int]
-            if len(keys) == 1:
-                hits = positions.get(keys[0], ())
-            else:
-                hits = _merge([positions.get(k, ()) for k in keys])
+            run = plan.run
+            hits = _plan_hits(plan, positions, self._pieces or [])
             firsts = doc.unit_starts(rule.scope) if plan.most is None else None
             assert rule.anchor is not None
             if rule.anchor.unit:
@@ -498,8 +487,6 @@ class Engine:
                     match = functools.partial(match, timeout=self.timeout)
                     if run is not None:
                         run = functools.partial(run, timeout=self.timeout)
-                if plan.near:
-                    hits = _near_hits(plan, hits, self._pieces or [])
                 # with no bound, a match may start anywhere in the anchor's unit
                 tries = _anchored(plan, match, run, s, enc.offsets, hits, firsts, matches)
         else:
@@ -805,6 +792,20 @@ def _at_points(plan: _Plan, s: str, offsets: list[int], hits: Sequence[int]) -> 
             found.append(m)
             cur = bisect_right(offsets, m.end() - 1)
     return found
+
+
+def _plan_hits(
+    plan: _Plan, positions: dict[tuple[str, str], list[int]], pieces: list[str]
+) -> Sequence[int]:
+    """The anchor hits a rule is tried at: those of its keys, ascending, that pass its
+    neighbour tests."""
+    keys = plan.keys
+    hits: Sequence[int]
+    if len(keys) == 1:
+        hits = positions.get(keys[0], ())
+    else:
+        hits = _merge([positions.get(k, ()) for k in keys])
+    return _near_hits(plan, hits, pieces) if plan.near else hits
 
 
 def _near_hits(plan: _Plan, hits: Sequence[int], pieces: list[str]) -> Sequence[int]:
