@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -149,14 +149,12 @@ class ViewSpec:
     constraints: tuple[tuple[str, str, str | None], ...]  # (field, op, value)
 
 
-# a lexicon trie node: the entry a phrase ending here has (or -1), and the next tokens
-_Node = tuple[int, "dict[str, _Node] | None"]
-_TRIE_NODES = 100_000  # trie nodes one lexicon keeps (some 35 MB at most)
+# the phrases one lexicon keeps per first token, as maps of what follows the first token
+# (some 100 bytes an entry: about 30 MB at most; later first tokens walk the sorted keys)
+_TAIL_ENTRIES = 300_000
 
-
-def _freeze(node: list[Any]) -> _Node:
-    children = node[1]
-    return (node[0], None if children is None else {t: _freeze(c) for t, c in children.items()})
+# How a token is keyed in a lexicon: `str` (the text as it is), `str.lower`, or a function
+KeyOf = Callable[[str], str]
 
 
 @dataclass(slots=True)
@@ -184,10 +182,13 @@ class LexiconSpec:
     _firsts: frozenset[str] | None = field(default=None, compare=False, repr=False)
     # first token -> its run [lo, hi) in the sorted keys, filled as documents need them
     _runs: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
-    # first token -> the trie of its phrases, for the first tokens met until the tries
-    # hold _TRIE_NODES nodes (memory stays bounded; later ones walk the sorted keys)
-    _tries: dict[str, _Node] = field(default_factory=dict, compare=False, repr=False)
-    _nodes: int = field(default=0, compare=False, repr=False)
+    # first token -> its phrases' tails: the rest of each phrase and of each of its
+    # prefixes, tokens joined by spaces, mapped to the phrase's entry number (-1: a prefix
+    # only; "": the first token alone is a phrase). Filled as documents meet first tokens,
+    # until _TAIL_ENTRIES entries; the runtime reads it to reject most candidate tokens
+    # without a call to `phrases_at`.
+    tails: dict[str, dict[str, int]] = field(default_factory=dict, compare=False, repr=False)
+    _entries: int = field(default=0, compare=False, repr=False)
 
     def first_keys(self) -> frozenset[str]:
         if self._firsts is None:
@@ -201,51 +202,58 @@ class LexiconSpec:
             self._entry.frombytes(self.entries)
         return self._keys, self._entry
 
-    def phrases_at(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
-        """(end, entry number) of every phrase of token keys `keys[i:end]`, end <= limit,
-        shortest first: a walk of the trie of the phrases that start with `keys[i]` (one
-        dict probe per token read), or of the sorted keys once the tries are full."""
-        node = self._tries.get(keys[i])
-        if node is None:
-            if self._nodes >= _TRIE_NODES:
-                return self._walk_keys(keys, i, limit)
-            node = self._trie(keys[i])
-        entry, children = node
-        found: list[tuple[int, int]] = [(i + 1, entry)] if entry >= 0 else []
+    def phrases_at(
+        self, words: Sequence[str], i: int, limit: int, key: KeyOf = str
+    ) -> list[tuple[int, int]]:
+        """(end, entry number) of every phrase whose keys are those of `words[i:end]`
+        (each token keyed by `key`), end <= limit, shortest first: one dict probe per
+        token read in the first token's tails, or a walk of the sorted keys once the
+        tails are full."""
+        first = key(words[i])
+        tails = self.tails.get(first)
+        if tails is None:
+            if self._entries >= _TAIL_ENTRIES:
+                return self._walk_keys(words, i, limit, key)
+            tails = self._tails(first)
+        found: list[tuple[int, int]] = []
+        entry = tails.get("", -1)
+        if entry >= 0:
+            found.append((i + 1, entry))
         end = i + 1
-        while children is not None and end < limit:
-            nxt = children.get(keys[end])
-            if nxt is None:
-                break
-            end += 1
-            entry, children = nxt
-            if entry >= 0:
-                found.append((end, entry))
+        if end < limit:
+            tail = key(words[end])
+            while (entry := tails.get(tail, -2)) != -2:
+                end += 1
+                if entry >= 0:
+                    found.append((end, entry))
+                if end >= limit:
+                    break
+                tail = tail + " " + key(words[end])
         return found
 
-    def _trie(self, first: str) -> _Node:
-        """The phrases that start with `first` as a trie of (entry or -1, children or
-        None), built from their run of the sorted keys and remembered."""
+    def _tails(self, first: str) -> dict[str, int]:
+        """The tails of the phrases that start with `first`, built from their run of the
+        sorted keys and remembered."""
         sorted_keys, entry = self._index()
         lo, hi = self._run(first)
-        root: list[Any] = [-1, None]
-        nodes = 1
+        tails: dict[str, int] = {}
+        skip = len(first) + 1
         for k in range(lo, hi):
-            tokens = sorted_keys[k].split(" ")
-            if tokens[0] != first:
+            phrase = sorted_keys[k]
+            if phrase == first:
+                tails[""] = entry[k]
+                continue
+            if not phrase.startswith(first + " "):
                 continue  # defensive: keys are tokens joined by single spaces
-            node = root
-            for tok in tokens[1:]:
-                if node[1] is None:
-                    node[1] = {}
-                if tok not in node[1]:
-                    node[1][tok] = [-1, None]
-                    nodes += 1
-                node = node[1][tok]
-            node[0] = entry[k]
-        self._nodes += nodes
-        frozen = self._tries[first] = _freeze(root)
-        return frozen
+            tail = phrase[skip:]
+            cut = tail.find(" ")
+            while cut >= 0:  # a longer phrase: its prefixes lead to it
+                tails.setdefault(tail[:cut], -1)
+                cut = tail.find(" ", cut + 1)
+            tails[tail] = entry[k]
+        self._entries += len(tails) + 1
+        self.tails[first] = tails
+        return tails
 
     def _run(self, first: str) -> tuple[int, int]:
         """The run [lo, hi) of the sorted keys that start with token `first`."""
@@ -257,11 +265,13 @@ class LexiconSpec:
             span = self._runs[first] = (lo, bisect_left(sorted_keys, first + "!", lo))
         return span
 
-    def _walk_keys(self, keys: Sequence[str], i: int, limit: int) -> list[tuple[int, int]]:
+    def _walk_keys(
+        self, words: Sequence[str], i: int, limit: int, key: KeyOf
+    ) -> list[tuple[int, int]]:
         """`phrases_at` by bisection of the sorted keys: the walk checks after each token
         that some phrase in the first token's run goes on before it reads the next."""
         sorted_keys, entry = self._index()
-        first = keys[i]
+        first = key(words[i])
         lo, hi = self._run(first)
         found: list[tuple[int, int]] = []
         if lo < hi and sorted_keys[lo] == first:
@@ -273,7 +283,7 @@ class LexiconSpec:
             j = bisect_left(sorted_keys, longer, lo, hi)
             if j >= hi or not sorted_keys[j].startswith(longer):
                 break
-            prefix = longer + keys[end]
+            prefix = longer + key(words[end])
             end += 1
             lo = bisect_left(sorted_keys, prefix, j, hi)
             if lo < hi and sorted_keys[lo] == prefix:
@@ -284,8 +294,8 @@ class LexiconSpec:
         state = {name: getattr(self, name) for name in self.__slots__}
         state["_keys"] = state["_entry"] = state["_firsts"] = None
         state["_runs"] = {}
-        state["_tries"] = {}
-        state["_nodes"] = 0
+        state["tails"] = {}
+        state["_entries"] = 0
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

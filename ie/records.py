@@ -5,6 +5,10 @@ A record is plain data. Its JSON form (`to_json`) keeps the keys other programs 
 span and priority. `sort_key` is the language's documented total order within a document:
 start, then the longer span, then higher priority, then rule order in the pack, then rule
 name, then the fields (so that even `keep all` output is fully ordered).
+
+Records and fields are read-only by convention, not frozen: a frozen dataclass sets each
+attribute through `object.__setattr__`, which made building a record cost about five
+times as much, and a run makes a record per match.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any, cast
 _string = cast(Any, json.encoder).encode_basestring
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Field:
-    """A record field: a span of the document (with `start`/`end`) or a computed value."""
+    """A record field: a span of the document (with `start`/`end`) or a computed value.
+    Read-only by convention (see the module docstring)."""
 
     text: str
     start: int | None = None
@@ -49,9 +54,10 @@ class Field:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
-    """One extracted fact: a typed span of one document with named fields."""
+    """One extracted fact: a typed span of one document with named fields. Read-only by
+    convention (see the module docstring)."""
 
     doc: str
     type: str
@@ -82,7 +88,7 @@ class Record:
                 self.type,
                 _fields_key(self.fields),
             )
-            object.__setattr__(self, "_key", key)
+            self._key = key
         return key
 
     def to_json(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from ie.program import (
     TYPE_ARGUMENT,
     CompiledPack,
     CompiledRule,
+    KeyOf,
     LexiconSpec,
     ValueSpec,
     ViewSpec,
@@ -382,29 +383,41 @@ class Engine:
         phrase (found with the anchor keys, by the same probe per token), a walk of the
         lexicon's phrases from that token."""
         hits: dict[str, list[_Item]] = {}
-        n = len(doc.words)
-        lowers: list[str] | None = None
+        words = doc.words
+        n = len(words)
+        last = n - 1
         sentences, sent_starts = doc.sentences, doc.unit_starts("sentence")
         for (exact, accents), (_, lexicons) in self._lexicon_groups().items():
             # the tokens that start a phrase of this group (`_AnchorKeys` finds them)
             starts = positions.get(("lx", _group_name(exact, accents)))
             if not starts:
                 continue
-            if accents:
-                keys = [lexicon_key(w, exact, True) for w in doc.words]
-            elif exact:
-                keys = doc.words
-            else:
-                if lowers is None:
-                    lowers = list(map(str.lower, doc.words))
-                keys = lowers
+            # tokens are keyed as they are read: the few near candidates, not every token
+            key: KeyOf = (
+                functools.partial(lexicon_key, exact=exact, accents=True)
+                if accents
+                else str
+                if exact
+                else str.lower
+            )
             only = len(lexicons) == 1  # then the group's first tokens are the lexicon's
             sent_end = 0  # the end of the sentence of the last token that started a phrase
             for i in starts:
+                first = key(words[i])
                 for lex, lex_firsts in lexicons:
-                    if not only and keys[i] not in lex_firsts:
+                    if not only and first not in lex_firsts:
                         continue
-                    at = lex.phrases_at(keys, i, min(n, i + lex.max_tokens))
+                    # most candidates start no phrase: where the first token's tails are
+                    # known, one that is no phrase by itself and whose next token goes on
+                    # no phrase is rejected here, without a call
+                    tails = lex.tails.get(first)
+                    if (
+                        tails is not None
+                        and "" not in tails
+                        and (i == last or key(words[i + 1]) not in tails)
+                    ):
+                        continue
+                    at = lex.phrases_at(words, i, min(n, i + lex.max_tokens), key)
                     if not at:
                         continue
                     if at[-1][0] > i + 1:

@@ -1076,29 +1076,34 @@ def test_examples_are_checked(tmp_path: Path, src: str, codes: list[str]) -> Non
         assert "`r`" in d.message
 
 
-@pytest.mark.parametrize("cap", [0, 3, 1_000_000], ids=["walk", "some-tries", "all-tries"])
-def test_lexicon_phrases_same_from_tries_and_sorted_keys(
+@pytest.mark.parametrize("cap", [0, 3, 1_000_000], ids=["walk", "some-tails", "all-tails"])
+def test_lexicon_phrases_same_from_tails_and_sorted_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int
 ) -> None:
-    """Phrases come from per-first-token tries until a lexicon holds its quota of trie
-    nodes, then from the sorted keys: the records are the same either way."""
+    """Phrases come from per-first-token maps of phrase tails until a lexicon holds its
+    quota of them, then from the sorted keys: the records are the same either way."""
     import ie.program
 
-    monkeypatch.setattr(ie.program, "_TRIE_NODES", cap)
+    monkeypatch.setattr(ie.program, "_TAIL_ENTRIES", cap)
     (tmp_path / "p.ie").write_text(
-        'lexicon Place = "New York" | "New York City" | "New" | "York" | "New Delhi" | "Delhi"\n'
+        'lexicon Place = "New York" | "New York City" | "New" | "York" | "New Delhi" | "Delhi"'
+        ' | "Los Angeles County"\n'
         "overlap Hit all\n"
         "rule hit\n  match p:Place\n  yield Hit(p)\n",
         encoding="utf-8",
     )
     pack = compile_pack(tmp_path / "p.ie")
     engine = Engine(pack)
-    got = [r.text for r in engine.extract("d", "New York City and New Delhi, not York. New.")]
-    assert got == ["New York City", "New Delhi", "York", "New"]  # longest, left to right
-    keys = ["new", "york", "city", "and", "new", "delhi"]
+    text = "New York City and New Delhi, not York. New. Los Angeles County, not Los Angeles."
+    got = [r.text for r in engine.extract("d", text)]
+    # longest, left to right; "Los Angeles" is only the start of a phrase
+    assert got == ["New York City", "New Delhi", "York", "New", "Los Angeles County"]
+    words = ["New", "york", "City", "and", "new", "Delhi", "Los", "Angeles", "County", "Los"]
     lex = pack.lexicons[0]
-    ends = [[end for end, _ in lex.phrases_at(keys, i, len(keys))] for i in range(len(keys))]
-    assert ends == [[1, 2, 3], [2], [], [], [5, 6], [6]]
+    n = len(words)
+    ends = [[end for end, _ in lex.phrases_at(words, i, n, str.lower)] for i in range(n)]
+    assert ends == [[1, 2, 3], [2], [], [], [5, 6], [6], [9], [], [], []]
+    assert lex.phrases_at(words, 6, 8, str.lower) == []  # the limit cuts the phrase
 
 
 # a phrase of letters and digits between single spaces is keyed without the tokenizer (in
