@@ -125,6 +125,9 @@ class Record:
 def _fields_key(fields: Mapping[str, Field]) -> tuple[tuple[str, str, int, int], ...]:
     if not fields:
         return ()
+    if len(fields) == 1:
+        ((name, f),) = fields.items()
+        return ((name, f.text, -1 if f.start is None else f.start, -1 if f.end is None else f.end),)
     return tuple(
         (name, f.text, -1 if f.start is None else f.start, -1 if f.end is None else f.end)
         for name, f in sorted(fields.items())

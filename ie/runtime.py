@@ -139,7 +139,9 @@ class Engine:
     _views: dict[str, list[ViewSpec]] = field(init=False)
     _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
     _by_key: dict[tuple[str, str], list[int]] = field(init=False)  # anchor key -> rules
-    _strata: list[tuple[list[CompiledRule], list[str]]] = field(init=False)  # rules, labels
+    # per stratum: its rules, the labels they read, and the labels the record string must
+    # carry as tags (those read by a regex: a lone lexicon hit or record reads its list)
+    _strata: list[tuple[list[CompiledRule], list[str], list[str]]] = field(init=False)
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
     # per stratum: its keyed rules (anchored on one value) by anchor key, run key by key
@@ -148,6 +150,9 @@ class Engine:
         init=False
     )
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
+    # per rule whose yield only copies captures (`Hit(x)`): (field name, capture name)
+    # pairs, so its records are built without evaluating expressions
+    _copies: dict[int, tuple[tuple[str, str], ...]] = field(init=False)
     _read_types: frozenset[str] = field(init=False)
     _groups: (
         dict[tuple[bool, bool], tuple[frozenset[str], list[tuple[LexiconSpec, frozenset[str]]]]]
@@ -179,7 +184,11 @@ class Engine:
         self._keyed = {}
         for stratum in self.pack.strata:
             rules = [self.pack.rules[i] for i in stratum]
-            self._strata.append((rules, sorted(set().union(*(r.labels for r in rules)))))
+            labels = sorted(set().union(*(r.labels for r in rules)))
+            tagged = set().union(
+                *(r.labels for r in rules if not (r.item is not None and self.planner))
+            )
+            self._strata.append((rules, labels, sorted(tagged)))
             anchored = frozenset(r.index for r in rules if r.anchor is not None)
             self._stratum_index[id(rules)] = (
                 anchored,
@@ -194,6 +203,11 @@ class Engine:
             taken = frozenset(r.index for group in keyed.values() for r in group)
             self._keyed[id(rules)] = (keyed, anchored - taken)
         self._plans = _Plans(self.pack.rules, self.timeout)
+        self._copies = {
+            r.index: tuple((name, spec.value) for name, spec in r.fields)
+            for r in self.pack.rules
+            if all(spec.kind == "capture" for _, spec in r.fields)
+        }
         # the record types some pattern or yield lookup reads (others need no item list)
         read: set[str] = set()
         for r in self.pack.rules:
@@ -247,8 +261,8 @@ class Engine:
         items: dict[str, list[_Item]] = self._lexicon_hits(doc, positions)
         self._pieces = None
         out: list[Record] = []
-        for rules, labels in self._strata:
-            tags = _tags(items, labels) if labels else None
+        for rules, labels, tagged in self._strata:
+            tags = _tags(items, tagged) if tagged else None
             for label in labels:
                 spans = items.get(label, ())
                 positions[("t", label)] = [it.start for it in spans]
@@ -643,7 +657,13 @@ class Engine:
         """The record a match makes, or None when a `linked(...)` found no earlier record."""
         start, end = doc.starts[ts], doc.ends[te - 1]
         fields: dict[str, Field] = {}
-        if rule.fields:
+        copies = self._copies.get(rule.index)
+        if copies is not None:
+            for name, capture in copies:
+                value = captured.get(capture)
+                if value is not None:
+                    fields[name] = value
+        elif rule.fields:
             context = _Context(captured, items, start, self._name_index)
             for name, spec in rule.fields:
                 value = _evaluate(spec, context)
@@ -985,7 +1005,7 @@ _FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Context:
     """What a `yield` expression can read: the captures, and the document's other records."""
 
