@@ -46,6 +46,7 @@ UNIT_RULES = {
     "indirect_according_to",
     "indirect_parenthetical",
     "indirect_attitude",
+    "indirect_appos_said",
 }
 
 
