@@ -415,23 +415,25 @@ class Engine:
                 else str.lower
             )
             only = len(lexicons) == 1  # then the group's first tokens are the lexicon's
-            sent_end = 0  # the end of the sentence of the last token that started a phrase
-            for i in starts:
-                first = key(words[i])
-                for lex, lex_firsts in lexicons:
+            firsts = list(map(key, map(words.__getitem__, starts)))
+            for lex, lex_firsts in lexicons:
+                tails_of, width = lex.tails.get, lex.max_tokens
+                found: list[_Item] = []
+                sent_end = 0  # the end of the sentence of the last token that started a phrase
+                for i, first in zip(starts, firsts, strict=True):
                     if not only and first not in lex_firsts:
                         continue
                     # most candidates start no phrase: where the first token's tails are
                     # known, one that is no phrase by itself and whose next token goes on
                     # no phrase is rejected here, without a call
-                    tails = lex.tails.get(first)
+                    tails = tails_of(first)
                     if (
                         tails is not None
                         and "" not in tails
                         and (i == last or key(words[i + 1]) not in tails)
                     ):
                         continue
-                    at = lex.phrases_at(words, i, min(n, i + lex.max_tokens), key)
+                    at = lex.phrases_at(words, i, min(n, i + width), key)
                     if not at:
                         continue
                     if at[-1][0] > i + 1:
@@ -439,12 +441,11 @@ class Engine:
                         if sent_end <= i:
                             sent_end = sentences[bisect_right(sent_starts, i) - 1][1]
                         at = [(end, entry) for end, entry in at if end <= sent_end]
-                    found = hits.setdefault(lex.label, [])
-                    found.extend(_Item(i, end, None, entry) for end, entry in at)
-        for label in [label for label, found in hits.items() if not found]:
-            del hits[label]
-        for found in hits.values():
-            found.sort(key=lambda it: (it.start, -it.end, it.entry))
+                    # in the order rules read them: by start, the longest first (a start
+                    # has one phrase per end: a lexicon's keys are distinct)
+                    found.extend(_Item(i, end, None, entry) for end, entry in reversed(at))
+                if found:
+                    hits[lex.label] = found
         return hits
 
     def _lexicon_groups(
@@ -543,24 +544,26 @@ class Engine:
         firsts = doc.unit_starts(rule.scope)
         n = len(doc)
         capture = rule.captures[0] if rule.captures and rule.fields else None
-        text = doc.text
+        text, starts, ends = doc.text, doc.starts, doc.ends
+        rows = self._rows.get(rule.item or "")  # a lexicon's columns (none for records)
+        build = self._build
+        units = len(firsts)
         records = []
         cur = 0
         for it in found:
             if it.start < cur:
                 continue
             u = bisect_right(firsts, it.start)
-            if it.end > (firsts[u] if u < len(firsts) else n):
+            if it.end > (firsts[u] if u < units else n):
                 continue  # a record that runs across the rule's unit never matches
             cur = it.end
             captured: dict[str, Field] = {}
             if capture is not None:
-                a, b = doc.starts[it.start], doc.ends[it.end - 1]
+                a, b = starts[it.start], ends[it.end - 1]
                 rec = it.record
-                rows = self._rows.get(rule.item or "") if rec is None else None
-                row = rows[it.entry] if rows else None
+                row = rows[it.entry] if rows and rec is None else None
                 captured[capture.name] = Field(text[a:b], a, b, rec.type if rec else None, rec, row)
-            record = self._build(rule, doc_id, doc, it.start, it.end, captured, items)
+            record = build(rule, doc_id, doc, it.start, it.end, captured, items)
             if record is not None:
                 records.append(record)
         if self.profile is not None:
@@ -979,21 +982,24 @@ def _merge(lists: list[Sequence[int]]) -> Sequence[int]:
 
 def _tags(items: dict[str, list[_Item]], labels: Sequence[str]) -> dict[int, str]:
     """Tag text per token: `(L.id;` where item id of label L starts, `L.id);` where it
-    ends, and `=L;` on a token that is a whole item by itself (for `[lower in Lexicon]`)."""
-    starts: dict[int, list[str]] = {}
-    ends: dict[int, list[str]] = {}
+    ends, and `=L;` on a token that is a whole item by itself (for `[lower in Lexicon]`);
+    on a token, the starts come first, each kind in label and item order."""
+    starts: dict[int, str] = {}
+    ends: dict[int, str] = {}
+    start_of, end_of = starts.get, ends.get
     for label in labels:
         singles: set[int] = set()
         for ident, it in enumerate(items.get(label, ())):
-            starts.setdefault(it.start, []).append(f"({label}.{ident};")
-            ends.setdefault(it.end - 1, []).append(f"{label}.{ident});")
-            if it.end - it.start == 1 and it.start not in singles:
-                singles.add(it.start)
-                ends[it.start].append(f"={label};")
-    out: dict[int, str] = {}
-    for i in sorted(starts.keys() | ends.keys()):
-        out[i] = "".join(starts.get(i, ())) + "".join(ends.get(i, ()))
-    return out
+            a, b = it.start, it.end - 1
+            starts[a] = start_of(a, "") + f"({label}.{ident};"
+            tag = end_of(b, "") + f"{label}.{ident});"
+            if a == b and a not in singles:
+                singles.add(a)
+                tag += f"={label};"
+            ends[b] = tag
+    for i, tag in ends.items():
+        starts[i] = start_of(i, "") + tag
+    return starts
 
 
 _FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
