@@ -299,16 +299,19 @@ class Engine:
                     recs = self._run_chars(rule, doc_id, doc, items)
                 elif rule.item is not None and self.planner:
                     recs = self._run_items(rule, doc_id, doc, items)
-                else:
-                    enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
-                    if plan is not None and plan.point:
-                        hits = _plan_hits(plan, positions, self._pieces or [])
+                elif plan is not None and plan.point:
+                    recs = None
+                    hits = _plan_hits(plan, positions, self._token_pieces(doc) if plan.near else [])
+                    if hits:  # else no record string is needed (often for the whole document)
+                        enc = encoded.get(rule.scope) or self._encode(
+                            encoded, doc, rule.scope, tags
+                        )
                         found = _at_points(plan, enc.string, enc.offsets, hits)
-                        recs = None
                         if found:
                             recs = self._records(rule, doc_id, doc, enc, found, items)
-                    else:
-                        recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
+                else:
+                    enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
+                    recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 watch.running = False
                 if recs:
                     produced.setdefault(rule.type, []).extend(recs)
@@ -335,10 +338,15 @@ class Engine:
     ) -> Encoded:
         """A stratum's record string for `scope`, made on first use and kept in `encoded`;
         the untagged token records are made once per document, for every stratum."""
+        enc = encoded[scope] = encode(doc, scope, tags, self._token_pieces(doc))
+        return enc
+
+    def _token_pieces(self, doc: Doc) -> list[str]:
+        """The document's untagged token records, made on first use (neighbour tests read
+        them before any record string is built, and often no string is needed at all)."""
         if self._pieces is None:
             self._pieces = token_pieces(doc)
-        enc = encoded[scope] = encode(doc, scope, tags, self._pieces)
-        return enc
+        return self._pieces
 
     def _run_keyed(
         self,
@@ -366,13 +374,13 @@ class Engine:
             if group is None or not hits:
                 continue
             for rule in group:
-                enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
                 plan = plans[rule.index]
                 assert plan is not None
                 self._current = rule  # a neighbour test has a time limit of its own
-                todo = _near_hits(plan, hits, self._pieces or []) if plan.near else hits
+                todo = _near_hits(plan, hits, self._token_pieces(doc)) if plan.near else hits
                 if not todo:
                     continue  # most rules at most hits: no regex call, nothing to time
+                enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
                 string, offsets = enc.string, enc.offsets
                 watch.started = clock()
                 watch.running = True
@@ -498,7 +506,7 @@ class Engine:
         plan = self._plans[rule.index] if self.planner else None
         if plan is not None:
             run = plan.run
-            hits = _plan_hits(plan, positions, self._pieces or [])
+            hits = _plan_hits(plan, positions, self._token_pieces(doc) if plan.near else [])
             firsts = doc.unit_starts(rule.scope) if plan.most is None else None
             assert rule.anchor is not None
             if rule.anchor.unit:
