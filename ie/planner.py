@@ -210,7 +210,8 @@ def _plan(ir: IR) -> Anchor | None:
     # the run test only prunes starts before an anchor the match itself reaches
     run = _run_class(ir) if lo >= 0 and (hi is None or hi - lo > 2) else None
     near = _neighbours(ir, keys, lo, hi) if lo >= 0 else ()
-    return Anchor(keys, lo, hi, desc, run, neighbours=near)
+    edges = _edges(ir, keys, lo, hi) if lo >= 0 else ()
+    return Anchor(keys, lo, hi, desc, run, neighbours=near, edges=edges)
 
 
 _MAX_NEIGHBOURS = 3  # each costs a lookup per hit; the nearest reject the most
@@ -249,19 +250,11 @@ def _neighbours(
     checks them per distinct token (a dictionary lookup) before it calls the rule's regex.
     Empty when the anchor is not one plain item of the top-level sequence."""
     items = _flat(ir)
-    at: list[int] = []
-    pos_lo: int = 0
-    pos_hi: int | None = 0
-    for j, item in enumerate(items):
-        if isinstance(item, Atom) and item.keys == keys and (pos_lo, pos_hi) == (lo, hi):
-            at.append(j)
-        a, b = token_bounds(item)
-        pos_lo += a
-        pos_hi = None if pos_hi is None or b is None else pos_hi + b
-    if len(at) != 1:
+    j = _anchor_item(items, keys, lo, hi)
+    if j is None:
         return ()
     out: list[tuple[int, int, str]] = []
-    for step, side in ((1, items[at[0] + 1 :]), (-1, items[at[0] - 1 :: -1] if at[0] else [])):
+    for step, side in ((1, items[j + 1 :]), (-1, items[j - 1 :: -1] if j else [])):
         near, far = 1, 1  # the next token lies near..far tokens away
         for item in side:
             if isinstance(item, (Assert, ILook)):
@@ -280,6 +273,46 @@ def _neighbours(
     # the nearest first, single distances before ranges
     out.sort(key=lambda t: (t[1] - t[0], min(abs(t[0]), abs(t[1])), t[0]))
     return tuple(out[:_MAX_NEIGHBOURS])
+
+
+def _anchor_item(
+    items: list[IR], keys: frozenset[tuple[str, str]], lo: int, hi: int | None
+) -> int | None:
+    """The index in `items` of the one plain item that is the anchor, or None."""
+    at: list[int] = []
+    pos_lo: int = 0
+    pos_hi: int | None = 0
+    for j, item in enumerate(items):
+        if isinstance(item, Atom) and item.keys == keys and (pos_lo, pos_hi) == (lo, hi):
+            at.append(j)
+        a, b = token_bounds(item)
+        pos_lo += a
+        pos_hi = None if pos_hi is None or b is None else pos_hi + b
+    return at[0] if len(at) == 1 else None
+
+
+def _edges(
+    ir: IR, keys: frozenset[tuple[str, str]], lo: int, hi: int | None
+) -> tuple[tuple[int, str, str], ...]:
+    """The lexicon hits and records every match has at a fixed distance from the anchor
+    token: the nearest one on each side, after tokens of fixed width only. Before the
+    anchor, where it ends ("te"); after it, where it starts ("t")."""
+    items = _flat(ir)
+    j = _anchor_item(items, keys, lo, hi)
+    if j is None:
+        return ()
+    out: list[tuple[int, str, str]] = []
+    for step, side in ((1, items[j + 1 :]), (-1, items[j - 1 :: -1] if j else [])):
+        distance = 1  # the next token lies this far away
+        for item in side:
+            if isinstance(item, SpanRef):
+                out.append((step * distance, "t" if step > 0 else "te", item.label))
+                break
+            a, b = token_bounds(item)
+            if a != b:
+                break  # the distance varies from here on
+            distance += a
+    return tuple(out)
 
 
 def _unit_anchor(ir: IR) -> Anchor | None:

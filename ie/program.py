@@ -79,6 +79,10 @@ class Anchor:
     # passes: (nearest, farthest distance, one-token regex), one of the tokens at those
     # distances passing; the runtime skips a hit that fails one without calling the regex
     neighbours: tuple[tuple[int, int, str], ...] = ()
+    # lexicon hits or records next to the anchor token at a fixed distance that every
+    # match using it has: (distance, "t" where one starts or "te" where one ends, label);
+    # `x:Big "said"` anchored on "said" needs a hit of Big ending right before it
+    edges: tuple[tuple[int, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -377,7 +377,9 @@ class Engine:
                 plan = plans[rule.index]
                 assert plan is not None
                 self._current = rule  # a neighbour test has a time limit of its own
-                todo = _near_hits(plan, hits, self._token_pieces(doc)) if plan.near else hits
+                todo = _edge_hits(plan, hits, positions) if plan.edges else hits
+                if plan.near and todo:
+                    todo = _near_hits(plan, todo, self._token_pieces(doc))
                 if not todo:
                     continue  # most rules at most hits: no regex call, nothing to time
                 enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
@@ -705,6 +707,8 @@ class _Plan(NamedTuple):
     # neighbour tests: (nearest, farthest distance from the anchor token, whether a token
     # record passes)
     near: tuple[tuple[int, int, Callable[[str], bool]], ...]
+    # lexicon hits or records at a fixed distance: (distance, ("t" | "te", label))
+    edges: tuple[tuple[int, tuple[str, str]], ...]
 
 
 class _Passes(dict[str, bool]):
@@ -756,6 +760,7 @@ class _Plans(dict[int, _Plan | None]):
                 anchor.min_before == anchor.max_before and run is None,
                 rule.pattern.match,
                 tuple(near),
+                tuple((d, (kind, label)) for d, kind, label in anchor.edges),
             )
         self[index] = plan
         return plan
@@ -849,7 +854,23 @@ def _plan_hits(
         hits = positions.get(keys[0], ())
     else:
         hits = _merge([positions.get(k, ()) for k in keys])
+    if plan.edges:
+        hits = _edge_hits(plan, hits, positions)
     return _near_hits(plan, hits, pieces) if plan.near else hits
+
+
+def _edge_hits(
+    plan: _Plan, hits: Sequence[int], positions: dict[tuple[str, str], list[int]]
+) -> Sequence[int]:
+    """The anchor hits with the lexicon hits or records next to them that every match
+    using them needs (where those start or end, from the stratum's positions). As with
+    `_near_hits`, a hit that fails is the anchor of no match."""
+    for distance, key in plan.edges:
+        if not hits:
+            break
+        at = set(positions.get(key, ()))
+        hits = [a for a in hits if a + distance in at]
+    return hits
 
 
 def _near_hits(plan: _Plan, hits: Sequence[int], pieces: list[str]) -> Sequence[int]:

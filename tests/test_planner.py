@@ -462,6 +462,45 @@ def test_neighbour_tests(pattern: str, word: str, expected: list[tuple[int, int,
         assert not regex.fullmatch(source, "\x01zzz\x02zzz\x03xxx\x04--L-A------\x05\x06")
 
 
+EDGES = [
+    # (id, pattern, the anchor word, expected edges)
+    ("hit-before", 'x:L "warned"', "warned", [(-1, "te", "@L")]),
+    ("record-after", '"spokesman" P', "spokesman", [(1, "t", "P")]),
+    ("fixed-gap", 'x:L _ "warned"', "warned", [(-2, "te", "@L")]),
+    ("both-sides", 'L "warned" "to" P', "warned", [(2, "t", "P"), (-1, "te", "@L")]),
+    ("variable-gap", 'L _? "warned"', "warned", []),
+    ("nearest-only", 'L L "warned"', "warned", [(-1, "te", "@L")]),
+    ("token-test-not", '"oil" [lower in L]', "oil", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "word", "expected"), [a[1:] for a in EDGES], ids=[a[0] for a in EDGES]
+)
+def test_edge_tests(pattern: str, word: str, expected: list[tuple[int, str, str]]) -> None:
+    """Lexicon hits and records at a fixed distance from the anchor token become edge
+    tests: the runtime drops hits without one there before it calls the rule's regex."""
+    head = 'lexicon L = "gas" | "coal"\nrule p match [is_title] yield P()\n'
+    src = f"{head}rule r match {pattern} yield T()\n"
+    anchor = compile_text(src).rule("r").anchor  # type: ignore[union-attr]
+    assert anchor is not None and set(anchor.keys) == {("w", word)}
+    assert list(anchor.edges) == expected
+
+
+def test_edge_test_skips_the_regex() -> None:
+    """`x:L "warned"`: only the "warned" right after a hit of L is tried."""
+    src = 'lexicon L = "gas" | "coal"\nrule r match x:L "warned" yield T(x)\n'
+    stats: dict[str, RuleStats] = {}
+    engine = Engine(compile_text(src), profile=stats)
+    text = "He warned us. She warned gas users. The coal warned none. Bob warned gas warned."
+    got = [r.text for r in engine.extract("d", text)]
+    assert got == ["coal warned", "gas warned"]
+    assert stats["r"].tries == 2  # without the edge test: every "warned" (5)
+    unplanned: dict[str, RuleStats] = {}
+    Engine(compile_text(src), planner=False, profile=unplanned).extract("d", text)
+    assert unplanned["r"].records == 2
+
+
 NEAR_ATOMS = [
     '"said"', '"the"', '"city"', '"of"', "[is_title]", "[is_punct]", "/^[A-Z]/",
     '[shape = "Xxxx"]', 'exact "Bob"', '[lower in ("a", "b")]', "_", "Lex",
