@@ -249,12 +249,8 @@ def _neighbours(
     distance, farthest distance, one-token regex), negative before the anchor. The runtime
     checks them per distinct token (a dictionary lookup) before it calls the rule's regex.
     Empty when the anchor is not one plain item of the top-level sequence."""
-    items = _flat(ir)
-    j = _anchor_item(items, keys, lo, hi)
-    if j is None:
-        return ()
     out: list[tuple[int, int, str]] = []
-    for step, side in ((1, items[j + 1 :]), (-1, items[j - 1 :: -1] if j else [])):
+    for step, side in _sides(ir, keys, lo, hi):
         near, far = 1, 1  # the next token lies near..far tokens away
         for item in side:
             if isinstance(item, (Assert, ILook)):
@@ -273,6 +269,18 @@ def _neighbours(
     # the nearest first, single distances before ranges
     out.sort(key=lambda t: (t[1] - t[0], min(abs(t[0]), abs(t[1])), t[0]))
     return tuple(out[:_MAX_NEIGHBOURS])
+
+
+def _sides(
+    ir: IR, keys: frozenset[tuple[str, str]], lo: int, hi: int | None
+) -> list[tuple[int, list[IR]]]:
+    """The items after the anchor (step 1, nearest first) and before it (step -1, nearest
+    first); none when the anchor is not one plain item of the top-level sequence."""
+    items = _flat(ir)
+    j = _anchor_item(items, keys, lo, hi)
+    if j is None:
+        return []
+    return [(1, items[j + 1 :]), (-1, items[j - 1 :: -1] if j else [])]
 
 
 def _anchor_item(
@@ -297,12 +305,8 @@ def _edges(
     """The lexicon hits and records every match has at a fixed distance from the anchor
     token: the nearest one on each side, after tokens of fixed width only. Before the
     anchor, where it ends ("te"); after it, where it starts ("t")."""
-    items = _flat(ir)
-    j = _anchor_item(items, keys, lo, hi)
-    if j is None:
-        return ()
     out: list[tuple[int, str, str]] = []
-    for step, side in ((1, items[j + 1 :]), (-1, items[j - 1 :: -1] if j else [])):
+    for step, side in _sides(ir, keys, lo, hi):
         distance = 1  # the next token lies this far away
         for item in side:
             if isinstance(item, SpanRef):
