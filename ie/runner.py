@@ -111,8 +111,7 @@ def run_documents(
         pending: deque[Any] = deque()
         for batch in _batches(items, BATCH):
             while pending and (isinstance(pending[0], list) or pending[0].ready()):
-                head = pending.popleft()
-                yield from head if isinstance(head, list) else head.get()
+                yield from _outcomes(pending.popleft())
             queued = sum(1 for p in pending if not isinstance(p, list) and not p.ready())
             if queued < workers * QUEUED:
                 pending.append(pool.apply_async(_work, (batch,)))
@@ -120,8 +119,11 @@ def run_documents(
                 # the workers have enough to do: this batch is done here meanwhile
                 pending.append([_process(engine, item, render) for item in batch])
             if len(pending) > workers * QUEUED * 4:
-                head = pending.popleft()  # bound the results held back for order
-                yield from head if isinstance(head, list) else head.get()
+                yield from _outcomes(pending.popleft())  # bound the results held back for order
         while pending:
-            head = pending.popleft()
-            yield from head if isinstance(head, list) else head.get()
+            yield from _outcomes(pending.popleft())
+
+
+def _outcomes(head: Any) -> list[Outcome]:
+    """The outcomes of a batch done here (a list) or by a worker (waited for)."""
+    return head if isinstance(head, list) else head.get()

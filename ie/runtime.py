@@ -301,7 +301,7 @@ class Engine:
                     recs = self._run_items(rule, doc_id, doc, items)
                 elif plan is not None and plan.point:
                     recs = None
-                    hits = _plan_hits(plan, positions, self._token_pieces(doc) if plan.near else [])
+                    hits = self._hits(plan, positions, doc)
                     if hits:  # else no record string is needed (often for the whole document)
                         enc = encoded.get(rule.scope) or self._encode(
                             encoded, doc, rule.scope, tags
@@ -340,6 +340,12 @@ class Engine:
         the untagged token records are made once per document, for every stratum."""
         enc = encoded[scope] = encode(doc, scope, tags, self._token_pieces(doc))
         return enc
+
+    def _hits(
+        self, plan: _Plan, positions: dict[tuple[str, str], list[int]], doc: Doc
+    ) -> Sequence[int]:
+        """`_plan_hits`, with the token records made only for a rule with neighbour tests."""
+        return _plan_hits(plan, positions, self._token_pieces(doc) if plan.near else [])
 
     def _token_pieces(self, doc: Doc) -> list[str]:
         """The document's untagged token records, made on first use (neighbour tests read
@@ -508,7 +514,7 @@ class Engine:
         plan = self._plans[rule.index] if self.planner else None
         if plan is not None:
             run = plan.run
-            hits = _plan_hits(plan, positions, self._token_pieces(doc) if plan.near else [])
+            hits = self._hits(plan, positions, doc)
             firsts = doc.unit_starts(rule.scope) if plan.most is None else None
             assert rule.anchor is not None
             if rule.anchor.unit:
