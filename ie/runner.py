@@ -3,7 +3,9 @@
 Each document is processed on its own (documents are independent), so `jobs > 1` shares
 batches of documents between this process and `jobs - 1` worker processes, and yields the
 results in exactly the input order: the output of `--jobs N` is byte-identical to
-`--jobs 1`. This process keeps the workers' queues full and takes a batch itself whenever
+`--jobs 1`. Workers are forked (where the platform can) from an engine that is already
+warm, with every rule compiled and the first batch's words known, so they do not each
+repeat that work. This process keeps the workers' queues full and takes a batch itself whenever
 they are, so N processes share N cores (not N workers plus a mostly idle reader). At most
 a few batches are in flight, so memory stays flat however long the input is. A document
 that cannot be read, or on which a rule hits its time limit, comes back as an error; it
@@ -12,6 +14,7 @@ never stops the run.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -62,9 +65,12 @@ _worker_engine: Engine | None = None
 _worker_render: Render | None = None
 
 
-def _init_worker(pack: CompiledPack, planner: bool, timeout: float, render: Render | None) -> None:
+def _init_worker(
+    pack: CompiledPack, planner: bool, timeout: float, render: Render | None, forked: bool
+) -> None:
     global _worker_engine, _worker_render
-    _worker_engine = Engine(pack, planner=planner, timeout=timeout)
+    if not forked or _worker_engine is None:  # a forked worker has this process's engine
+        _worker_engine = Engine(pack, planner=planner, timeout=timeout)
     _worker_render = render
 
 
@@ -101,15 +107,42 @@ def run_documents(
         for item in items:
             yield _process(engine, item)
         return
+    global _worker_engine
     engine = Engine(pack, planner=planner, timeout=timeout)
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    init = (pack, planner, timeout, render)
-    workers = jobs - 1
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if forked else "spawn")
+    batches = _batches(items, BATCH)
+    if forked:
+        # warm this engine before the workers copy it: every rule's regexes compiled, and
+        # the first batch's words (the commonest) in its caches
+        engine.prepare()
+        first = next(batches, None)
+        if first is None:
+            return
+        yield from [_process(engine, item, render) for item in first]
+        _worker_engine = engine
+        gc.freeze()  # the collector then leaves the copied objects (and their pages) alone
+    try:
+        yield from _shared(ctx, engine, batches, jobs - 1, (pack, planner, timeout, render, forked))
+    finally:
+        if forked:
+            _worker_engine = None
+            gc.unfreeze()
+
+
+def _shared(
+    ctx: Any,
+    engine: Engine,
+    batches: Iterator[list[Document | DocumentError]],
+    workers: int,
+    init: tuple[Any, ...],
+) -> Iterator[Outcome]:
+    """The batches, shared between this process and a pool of `workers`, in input order."""
+    render = init[3]
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
         # in input order: a worker's pending result, or a batch done here
         pending: deque[Any] = deque()
-        for batch in _batches(items, BATCH):
+        for batch in batches:
             while pending and (isinstance(pending[0], list) or pending[0].ready()):
                 yield from _outcomes(pending.popleft())
             queued = sum(1 for p in pending if not isinstance(p, list) and not p.ready())

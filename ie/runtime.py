@@ -88,7 +88,7 @@ def _overlap_key(policy: str) -> Any:
 
 def apply_policy(records: list[Record], policy: str) -> list[Record]:
     """Resolve overlapping records of one type by the named policy (see docs/language.md)."""
-    if len(records) <= 1:
+    if len(records) <= 1 or _apart(records):
         return list(records)
     if policy == "all":
         seen: set[tuple[Any, ...]] = set()
@@ -110,6 +110,18 @@ def apply_policy(records: list[Record], policy: str) -> list[Record]:
         taken.insert(i, (r.token_start, r.token_end))
         kept.append(r)
     return sort_records(kept)
+
+
+def _apart(records: list[Record]) -> bool:
+    """Whether the records come left to right with no two sharing a token, as one rule's
+    usually do: then every policy keeps them all, in this order, which is the total order
+    (their starts differ), so there is nothing to sort."""
+    end = 0
+    for r in records:
+        if r.token_start < end or r.token_end <= r.token_start:
+            return False
+        end = r.token_end
+    return True
 
 
 def _view_accepts(view: ViewSpec, record: Record) -> bool:
@@ -202,7 +214,7 @@ class Engine:
                     keyed.setdefault(key, []).append(r)
             taken = frozenset(r.index for group in keyed.values() for r in group)
             self._keyed[id(rules)] = (keyed, anchored - taken)
-        self._plans = _Plans(self.pack.rules, self.timeout)
+        self._plans = _Plans(self.pack.rules, self._watch)
         self._copies = {
             r.index: tuple((name, spec.value) for name, spec in r.fields)
             for r in self.pack.rules
@@ -262,12 +274,11 @@ class Engine:
         self._pieces = None
         out: list[Record] = []
         for rules, labels, tagged in self._strata:
-            tags = _tags(items, tagged) if tagged else None
             for label in labels:
                 spans = items.get(label, ())
                 positions[("t", label)] = [it.start for it in spans]
                 positions[("te", label)] = sorted(it.end - 1 for it in spans)
-            encoded: dict[str, Encoded] = {}  # per scope, made when a rule needs it
+            strings = _Strings(doc, self._token_pieces, items, tagged)  # made when needed
             produced: dict[str, list[Record]] = {}
             # the plain loop of the most common rules (one start position per anchor hit)
             # runs inline; profiling and the per-call time limit take the general path
@@ -277,9 +288,7 @@ class Engine:
                 if inline:
                     keyed, anchored = self._keyed[id(rules)]
                     if keyed:
-                        self._run_keyed(
-                            keyed, doc_id, doc, positions, encoded, tags, items, produced
-                        )
+                        self._run_keyed(keyed, doc_id, doc, positions, strings, items, produced)
                 # only rules whose anchor occurs in this document can match in it
                 by_key = self._by_key
                 active: set[int] = set()
@@ -292,25 +301,30 @@ class Engine:
             clock = time.perf_counter
             for rule in rules:
                 self._current = rule
+                plan = plans[rule.index] if inline else None
+                point = plan is not None and plan.point and rule.kind != "chars"
+                if point and rule.item is None:
+                    assert plan is not None
+                    # the anchor hits first: at most of them no regex runs, nothing to time,
+                    # and no record string is needed (often for the whole document)
+                    hits = self._hits(plan, positions, doc)
+                    if not hits:
+                        continue
                 watch.started = clock()  # set here, not by a method: this runs per rule
                 watch.running = True
-                plan = plans[rule.index] if inline else None
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
                 elif rule.item is not None and self.planner:
                     recs = self._run_items(rule, doc_id, doc, items)
-                elif plan is not None and plan.point:
+                elif point:
+                    assert plan is not None
                     recs = None
-                    hits = self._hits(plan, positions, doc)
-                    if hits:  # else no record string is needed (often for the whole document)
-                        enc = encoded.get(rule.scope) or self._encode(
-                            encoded, doc, rule.scope, tags
-                        )
-                        found = _at_points(plan, enc.string, enc.offsets, hits)
-                        if found:
-                            recs = self._records(rule, doc_id, doc, enc, found, items)
+                    enc = strings[rule.scope]
+                    found = _at_points(plan, enc.string, enc.offsets, hits)
+                    if found:
+                        recs = self._records(rule, doc_id, doc, enc, found, items)
                 else:
-                    enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
+                    enc = strings[rule.scope]
                     recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
                 watch.running = False
                 if recs:
@@ -333,14 +347,6 @@ class Engine:
 
     # ---- stages -----------------------------------------------------------------------
 
-    def _encode(
-        self, encoded: dict[str, Encoded], doc: Doc, scope: str, tags: dict[int, str] | None
-    ) -> Encoded:
-        """A stratum's record string for `scope`, made on first use and kept in `encoded`;
-        the untagged token records are made once per document, for every stratum."""
-        enc = encoded[scope] = encode(doc, scope, tags, self._token_pieces(doc))
-        return enc
-
     def _hits(
         self, plan: _Plan, positions: dict[tuple[str, str], list[int]], doc: Doc
     ) -> Sequence[int]:
@@ -360,8 +366,7 @@ class Engine:
         doc_id: str,
         doc: Doc,
         positions: dict[tuple[str, str], list[int]],
-        encoded: dict[str, Encoded],
-        tags: dict[int, str] | None,
+        strings: _Strings,
         items: dict[str, list[_Item]],
         produced: dict[str, list[Record]],
     ) -> None:
@@ -375,6 +380,7 @@ class Engine:
         watch = self._watch
         clock = time.perf_counter
         plans = self._plans
+        pieces: list[str] | None = None
         for key, hits in positions.items():
             group = keyed.get(key)
             if group is None or not hits:
@@ -385,10 +391,12 @@ class Engine:
                 self._current = rule  # a neighbour test has a time limit of its own
                 todo = _edge_hits(plan, hits, positions) if plan.edges else hits
                 if plan.near and todo:
-                    todo = _near_hits(plan, todo, self._token_pieces(doc))
+                    if pieces is None:
+                        pieces = self._token_pieces(doc)
+                    todo = _near_hits(plan, todo, pieces)
                 if not todo:
                     continue  # most rules at most hits: no regex call, nothing to time
-                enc = encoded.get(rule.scope) or self._encode(encoded, doc, rule.scope, tags)
+                enc = strings[rule.scope]
                 string, offsets = enc.string, enc.offsets
                 watch.started = clock()
                 watch.running = True
@@ -721,16 +729,29 @@ class _Passes(dict[str, bool]):
     """Whether a token record passes one token test, per distinct record text: a record
     is the same string for every occurrence of a word, so most checks are one lookup."""
 
-    def __init__(self, source: str, flags: int, timeout: float) -> None:
+    def __init__(self, source: str, flags: int, watch: Watchdog) -> None:
         super().__init__()
         self.test = regex.compile(source, flags).fullmatch
-        self.timeout = timeout
+        self.watch = watch
 
     def __missing__(self, record: str) -> bool:
         if len(self) > _CACHE_LIMIT:
             self.clear()
-        # a user's token regex may backtrack: the time limit holds here too
-        ok = self[record] = self.test(record, timeout=self.timeout) is not None
+        # a user's token regex may backtrack: the rule's time limit holds here too, kept
+        # by the watchdog where it is armed (`timeout=` costs several times the test)
+        watch = self.watch
+        if not watch.armed:
+            ok = self.test(record, timeout=watch.limit) is not None
+        elif watch.running:
+            ok = self.test(record) is not None
+        else:
+            watch.started = time.perf_counter()
+            watch.running = True
+            try:
+                ok = self.test(record) is not None
+            finally:
+                watch.running = False
+        self[record] = ok
         return ok
 
 
@@ -738,10 +759,10 @@ class _Plans(dict[int, _Plan | None]):
     """Per rule index, its plan (None for a rule with no anchor), made on first use: the
     run test and the neighbour tests are compiled then, like the rule's own regex."""
 
-    def __init__(self, rules: Sequence[CompiledRule], timeout: float) -> None:
+    def __init__(self, rules: Sequence[CompiledRule], watch: Watchdog) -> None:
         super().__init__()
         self.rules = rules
-        self.timeout = timeout
+        self.watch = watch
         self.tests: dict[tuple[str, int], _Passes] = {}  # shared by rules with the same test
 
     def __missing__(self, index: int) -> _Plan | None:
@@ -756,7 +777,7 @@ class _Plans(dict[int, _Plan | None]):
             for lo, hi, source in anchor.neighbours:
                 test = self.tests.get((source, flags))
                 if test is None:
-                    test = self.tests[source, flags] = _Passes(source, flags, self.timeout)
+                    test = self.tests[source, flags] = _Passes(source, flags, self.watch)
                 near.append((lo, hi, test.__getitem__))
             plan = _Plan(
                 sorted(anchor.keys),
@@ -886,6 +907,16 @@ def _near_hits(plan: _Plan, hits: Sequence[int], pieces: list[str]) -> Sequence[
     tried for that hit. Dropping such hits leaves the matches of `_at_points` and
     `_anchored` as they were."""
     last = len(pieces) - 1
+    if len(hits) == 1:
+        # the usual case (an anchor value once in the document): no list is made
+        a = hits[0]
+        for lo, hi, passes in plan.near:
+            if lo == hi:
+                if not (0 <= a + lo <= last and passes(pieces[a + lo])):
+                    return ()
+            elif not any(map(passes, pieces[max(a + lo, 0) : min(a + hi, last) + 1])):
+                return ()
+        return hits
     for lo, hi, passes in plan.near:
         if not hits:
             break
@@ -1035,6 +1066,29 @@ def _tags(items: dict[str, list[_Item]], labels: Sequence[str]) -> dict[int, str
     for i, tag in ends.items():
         starts[i] = start_of(i, "") + tag
     return starts
+
+
+class _Strings(dict[str, Encoded]):
+    """A stratum's record strings, per scope, each made when a rule first needs one (many
+    documents need none): the tags of the lexicon hits and records a regex reads are made
+    with the first, and the untagged token records once per document, for every stratum."""
+
+    def __init__(
+        self,
+        doc: Doc,
+        pieces: Callable[[Doc], list[str]],
+        items: dict[str, list[_Item]],
+        tagged: Sequence[str],
+    ) -> None:
+        super().__init__()
+        self.doc, self.pieces, self.found, self.tagged = doc, pieces, items, tagged
+        self.tags: dict[int, str] | None = None
+
+    def __missing__(self, scope: str) -> Encoded:
+        if self.tags is None and self.tagged:
+            self.tags = _tags(self.found, self.tagged)
+        enc = self[scope] = encode(self.doc, scope, self.tags, self.pieces(self.doc))
+        return enc
 
 
 _FUNCTIONS: dict[str, Callable[[list[str]], str]] = {

@@ -30,12 +30,13 @@ class Watchdog:
     """One time limit per rule run: the runtime sets `started` (perf_counter) and `running`
     when a rule begins, and clears `running` when it ends."""
 
-    __slots__ = ("limit", "running", "started")
+    __slots__ = ("armed", "limit", "running", "started")
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
         self.started = 0.0
         self.running = False
+        self.armed = False  # the timer runs: calls need no `timeout=` of their own
 
     def arm(self) -> bool:
         """Start the timer for one document; False when no timer can be used here."""
@@ -48,6 +49,7 @@ class Watchdog:
             signal.signal(signal.SIGALRM, _tick)
         _active = self
         self.running = False
+        self.armed = True
         signal.setitimer(signal.ITIMER_REAL, self.limit)
         return True
 
@@ -56,6 +58,7 @@ class Watchdog:
         signal.setitimer(signal.ITIMER_REAL, 0)
         _active = None
         self.running = False
+        self.armed = False
 
     def tick(self) -> None:
         remaining = self.limit

@@ -24,10 +24,16 @@ rule said
 rule shouting
   chars /(x+x+)+y/
   yield Shout
+
+rule yelling
+  match "yelled" w:/^(b+)+$/
+  yield Yell(w)
 """
 
 TOKEN_BOMB = "Bob said " + "a" * 30000 + "b"
 CHAR_BOMB = "Ann said " + "x" * 5000
+# the planner tests the token after "yelled" before it runs the rule: the limit holds there
+NEAR_BOMB = "Di yelled " + "b" * 30000 + "c"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +48,9 @@ def _said(engine: Engine, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("text", "rule"), [(TOKEN_BOMB, "screaming"), (CHAR_BOMB, "shouting")], ids=["token", "chars"]
+    ("text", "rule"),
+    [(TOKEN_BOMB, "screaming"), (CHAR_BOMB, "shouting"), (NEAR_BOMB, "yelling")],
+    ids=["token", "chars", "neighbour test"],
 )
 def test_runaway_rule_fails_the_document_by_name(engine: Engine, text: str, rule: str) -> None:
     with pytest.raises(RuleTimeout, match=f"rule `{rule}`"):
