@@ -467,7 +467,10 @@ class Engine:
                         at = [(end, entry) for end, entry in at if end <= sent_end]
                     # in the order rules read them: by start, the longest first (a start
                     # has one phrase per end: a lexicon's keys are distinct)
-                    found.extend(_Item(i, end, None, entry) for end, entry in reversed(at))
+                    if len(at) == 1:
+                        found.append(_Item(i, at[0][0], None, at[0][1]))
+                    else:
+                        found.extend(_Item(i, end, None, entry) for end, entry in reversed(at))
                 if found:
                     hits[lex.label] = found
         return hits
