@@ -70,8 +70,10 @@ def test_jobs_give_the_outcomes_of_one_process(jobs: int) -> None:
     assert sum(text.count("\n") for _, _, text in many) > len(docs)  # records were made
 
 
-def test_jobs_with_fewer_documents_than_a_batch() -> None:
-    docs = documents(3)
+@pytest.mark.parametrize("n", [0, 3, BATCH + 1], ids=["none", "fewer than a batch", "two"])
+def test_jobs_with_few_documents(n: int) -> None:
+    # the first batch is done here before the workers start (they copy the warm engine)
+    docs = documents(n)
     compiled = pack()
     assert summary(list(run_documents(compiled, docs, jobs=2, render=jsonl_text))) == summary(
         list(run_documents(compiled, docs, jobs=1))
