@@ -112,7 +112,14 @@ class Record:
         """`to_json()` as one compact line, exactly as `json.dumps(..., ensure_ascii=False,
         separators=(",", ":"))` writes it, assembled directly (it runs once per record)."""
         s = _string
-        fields = ",".join(f"{s(name)}:{f.to_jsonl()}" for name, f in self.fields.items())
+        given = self.fields
+        if len(given) > 1:
+            fields = ",".join(f"{s(name)}:{f.to_jsonl()}" for name, f in given.items())
+        elif given:  # most records have one field or none: no generator, no join
+            ((name, f),) = given.items()
+            fields = f"{s(name)}:{f.to_jsonl()}"
+        else:
+            fields = ""
         return (
             f'{{"doc":{s(self.doc)},"type":{s(self.type)},"start":{self.start},'
             f'"end":{self.end},"text":{s(self.text)},"fields":{{{fields}}},'
