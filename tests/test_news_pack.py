@@ -47,6 +47,7 @@ UNIT_RULES = {
     "indirect_parenthetical",
     "indirect_attitude",
     "indirect_appos_said",
+    "indirect_according_to_wide",
 }
 
 
@@ -163,6 +164,10 @@ def test_seed_has_citizenship_and_quotes() -> None:
     assert indirect == {
         ("Ahmed al-Mesmari", "that his forces continue"),
         ("A Western diplomat", "Haftar was likely hoveri"),
+        # "Evidence, they say, of Russia using ...": both sides of the attribution, as the
+        # pack reads "The plan, the mayor said, would cost too much"
+        ("they", "Evidence"),
+        ("they", "of Russia using its favo"),
     }
 
 
