@@ -5,11 +5,11 @@ batches of documents between this process and `jobs - 1` worker processes, and y
 results in exactly the input order: the output of `--jobs N` is byte-identical to
 `--jobs 1`. Workers are forked (where the platform can) from an engine that is already
 warm, with every rule compiled and the first batch's words known, so they do not each
-repeat that work. This process keeps the workers' queues full and takes a batch itself whenever
-they are, so N processes share N cores (not N workers plus a mostly idle reader). At most
-a few batches are in flight, so memory stays flat however long the input is. A document
-that cannot be read, or on which a rule hits its time limit, comes back as an error; it
-never stops the run.
+repeat that work. This process keeps the workers' queues full and takes a batch itself
+whenever they are, so N processes share N cores (not N workers plus a mostly idle
+reader). At most a few batches are in flight, so memory stays flat however long the input
+is. A document that cannot be read, or on which a rule hits its time limit, comes back as
+an error; it never stops the run.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def run_documents(
         _worker_engine = engine
         gc.freeze()  # the collector then leaves the copied objects (and their pages) alone
     try:
-        yield from _shared(ctx, engine, batches, jobs - 1, (pack, planner, timeout, render, forked))
+        init = (pack, planner, timeout, render, forked)
+        yield from _shared(ctx, engine, batches, jobs - 1, init, render)
     finally:
         if forked:
             _worker_engine = None
@@ -136,9 +137,10 @@ def _shared(
     batches: Iterator[list[Document | DocumentError]],
     workers: int,
     init: tuple[Any, ...],
+    render: Render | None,
 ) -> Iterator[Outcome]:
-    """The batches, shared between this process and a pool of `workers`, in input order."""
-    render = init[3]
+    """The batches, shared between this process and a pool of `workers` (started with
+    `_init_worker(*init)`), in input order."""
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
         # in input order: a worker's pending result, or a batch done here
         pending: deque[Any] = deque()
