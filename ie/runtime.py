@@ -302,12 +302,11 @@ class Engine:
             for rule in rules:
                 self._current = rule
                 plan = plans[rule.index] if inline else None
-                point = plan is not None and plan.point and rule.kind != "chars"
-                if point and rule.item is None:
-                    assert plan is not None
-                    # the anchor hits first: at most of them no regex runs, nothing to time,
-                    # and no record string is needed (often for the whole document)
-                    hits = self._hits(plan, positions, doc)
+                # one start per anchor hit: the hits first, since at most of them no regex
+                # runs, nothing is timed and no record string is needed
+                point = plan if plan is not None and plan.point and rule.kind != "chars" else None
+                if point is not None and rule.item is None:
+                    hits = self._hits(point, positions, doc)
                     if not hits:
                         continue
                 watch.started = clock()  # set here, not by a method: this runs per rule
@@ -316,11 +315,10 @@ class Engine:
                     recs = self._run_chars(rule, doc_id, doc, items)
                 elif rule.item is not None and self.planner:
                     recs = self._run_items(rule, doc_id, doc, items)
-                elif point:
-                    assert plan is not None
+                elif point is not None:
                     recs = None
                     enc = strings[rule.scope]
-                    found = _at_points(plan, enc.string, enc.offsets, hits)
+                    found = _at_points(point, enc.string, enc.offsets, hits)
                     if found:
                         recs = self._records(rule, doc_id, doc, enc, found, items)
                 else:
