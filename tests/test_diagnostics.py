@@ -1,7 +1,7 @@
 """Diagnostics as an analyst sees them: documented codes, golden output, JSON, collection.
 
 - docs/errors.md has a heading for every code in `ie.diagnostics.CODES` and every document
-  error code (D001-D007), and no heading for a code that does not exist.
+  error code (D001-D008), and no heading for a code that does not exist.
 - Golden files: `tests/golden/<name>.ie` is a small broken rule file and
   `tests/golden/<name>.expected` the exact stdout of `ie check <name>.ie` run from inside
   tests/golden (so paths print as `<name>.ie`; the absolute path of tests/golden, which a
@@ -81,7 +81,7 @@ def headers(text: str) -> list[tuple[str, int, int, str, str]]:
 
 
 def document_codes() -> set[str]:
-    """D001-D006 from ie.inputs' docstring, and any "Dnnn" the engine's sources emit (D007)."""
+    """D001-D006 from ie.inputs' docstring, and any "Dnnn" the engine emits (D007, D008)."""
     found = set(re.findall(r"\bD\d{3}\b", ie.inputs.__doc__ or ""))
     for source in sorted(Path(ie.cli.__file__).parent.glob("*.py")):
         found |= set(re.findall(r"\"(D\d{3})\"", source.read_text(encoding="utf-8")))
@@ -96,8 +96,8 @@ def doc_headings() -> dict[str, str]:
     }
 
 
-def test_document_codes_are_the_expected_seven() -> None:
-    assert document_codes() == {f"D00{i}" for i in range(1, 8)}
+def test_document_codes_are_the_expected_eight() -> None:
+    assert document_codes() == {f"D00{i}" for i in range(1, 9)}
 
 
 def test_every_code_has_a_heading_in_errors_md() -> None:
