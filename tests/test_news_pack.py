@@ -48,6 +48,11 @@ UNIT_RULES = {
     "indirect_attitude",
     "indirect_appos_said",
     "indirect_according_to_wide",
+    "indirect_after_appos",
+    "indirect_attitude_far",
+    "indirect_loose_far",
+    "indirect_not_mention",
+    "indirect_subordinate",
 }
 
 
