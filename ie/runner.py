@@ -40,8 +40,9 @@ from ie.program import CompiledPack
 from ie.records import Record
 from ie.runtime import Engine, RuleTimeout
 
-BATCH = 16  # documents per task sent to a worker
-QUEUED = 4  # batches queued per worker before this process takes one itself
+BATCH = 8  # documents per task sent to a worker
+QUEUED = 2  # batches queued per worker before this process takes one itself (few: the
+# last ones a worker holds are what the others wait for at the end)
 
 Item = Document | DocumentError
 
