@@ -92,11 +92,21 @@ class Encoded:
         return self.token_at(start), self.token_at(end - 1) + 1
 
 
-def token_pieces(doc: Doc) -> list[str]:
-    """Every token's record with its sentence flags, before tags (shared by all strata)."""
+def piece_of(word: str) -> str:
+    """A token text's record, before sentence flags and tags (cached per text)."""
     if len(_piece_cache) > _CACHE_LIMIT:
         _piece_cache.clear()
-    plain = list(map(_piece_cache.__getitem__, doc.words))
+    return _piece_cache[word]
+
+
+def token_pieces(doc: Doc, plain: list[str] | None = None) -> list[str]:
+    """Every token's record with its sentence flags, before tags (shared by all strata).
+    `plain`: the tokens' `piece_of`, where the caller has them already (a new list, which
+    is changed here)."""
+    if plain is None:
+        if len(_piece_cache) > _CACHE_LIMIT:
+            _piece_cache.clear()
+        plain = list(map(_piece_cache.__getitem__, doc.words))
     for a, b in doc.sentences:
         # sentence edges carry S/E flags whatever the scope, so `^`/`$` work in all scopes
         if b - a == 1:

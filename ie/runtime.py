@@ -23,11 +23,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import regex
 
-from ie.encode import Encoded, encode, token_pieces
+from ie.encode import Encoded, encode, piece_of, token_pieces
 from ie.program import (
     TYPE_ARGUMENT,
     CompiledPack,
@@ -172,6 +173,10 @@ class Engine:
     ) = field(init=False, default=None)
     _watch: Watchdog = field(init=False)
     _pieces: list[str] | None = field(init=False, default=None)  # this document's, untagged
+    # this document's `_AnchorKeys` entries, per token (from `_positions`)
+    _entries: list[tuple[tuple[tuple[str, str], ...], str]] = field(
+        init=False, default_factory=list
+    )
     _timed: bool = field(init=False, default=False)  # the watchdog's timer is armed
     _current: CompiledRule | None = field(init=False, default=None)  # the rule running
     # records by name ending, for fullname/linked; per document
@@ -263,6 +268,7 @@ class Engine:
             raise RuleTimeout(rule, self.timeout) from exc
         finally:
             self._pieces = None
+            self._entries = []
             if timed:
                 watch.disarm()
 
@@ -355,7 +361,11 @@ class Engine:
         """The document's untagged token records, made on first use (neighbour tests read
         them before any record string is built, and often no string is needed at all)."""
         if self._pieces is None:
-            self._pieces = token_pieces(doc)
+            # the records came with the anchor keys (`_positions`, run first on every
+            # document), unless this document's are gone
+            entries = self._entries
+            plain = list(map(_second, entries)) if len(entries) == len(doc) else None
+            self._pieces = token_pieces(doc, plain)
         return self._pieces
 
     def _run_keyed(
@@ -499,7 +509,8 @@ class Engine:
         keys_of = self._anchor_keys
         if len(keys_of) > _CACHE_LIMIT:
             keys_of.clear()
-        found = list(map(keys_of.__getitem__, doc.words))
+        self._entries = entries = list(map(keys_of.__getitem__, doc.words))
+        found = list(map(_first, entries))
         for i in itertools.compress(itertools.count(), found):
             for key in found[i]:
                 pos[key].append(i)
@@ -708,6 +719,7 @@ class Engine:
 
 
 _CACHE_LIMIT = 500_000  # distinct texts a per-word cache keeps; bounds memory
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 class _Plan(NamedTuple):
@@ -794,10 +806,12 @@ class _Plans(dict[int, _Plan | None]):
         return plan
 
 
-class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
+class _AnchorKeys(dict[str, tuple[tuple[tuple[str, str], ...], str]]):
     """The anchor keys a token text is (its lower-case word, its shape) and the lexicon
-    groups it starts a phrase of (`("lx", group)`), per distinct text, computed on a miss:
-    looked up with `map`, so most tokens cost one C-level probe for all of these."""
+    groups it starts a phrase of (`("lx", group)`), with its token record (`piece_of`), per
+    distinct text, computed on a miss: looked up with `map`, so most tokens cost one
+    C-level probe for all of these. (A new document's words are new string objects, so a
+    probe compares their characters: one probe for both saves the second.)"""
 
     def __init__(
         self,
@@ -810,7 +824,7 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
         self.shapes = shapes
         self.groups = groups  # made on first use: a cached pack loads its lexicons late
 
-    def __missing__(self, word: str) -> tuple[tuple[str, str], ...]:
+    def __missing__(self, word: str) -> tuple[tuple[tuple[str, str], ...], str]:
         keys: list[tuple[str, str]] = []
         lower = word.lower()
         if lower in self.words:
@@ -822,7 +836,7 @@ class _AnchorKeys(dict[str, tuple[tuple[str, str], ...]]):
         for (exact, accents), (firsts, _) in self.groups().items():
             if lexicon_key(word, exact, accents) in firsts:
                 keys.append(("lx", _group_name(exact, accents)))
-        found = self[word] = tuple(keys)
+        found = self[word] = (tuple(keys), piece_of(word))
         return found
 
 
