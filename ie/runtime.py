@@ -159,9 +159,9 @@ class Engine:
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
     # per stratum: its keyed rules (anchored on one value) by anchor key, run key by key
     # (`_run_keyed`); and the anchored rules left to the per-rule loop then
-    _keyed: dict[int, tuple[dict[tuple[str, str], list[CompiledRule]], frozenset[int]]] = field(
-        init=False
-    )
+    _keyed: dict[int, tuple[dict[tuple[str, str], _Group], frozenset[int]]] = field(init=False)
+    # per stratum: anchor key -> the stratum's anchored rules left to the per-rule loop
+    _rest_by_key: dict[int, dict[tuple[str, str], list[int]]] = field(init=False)
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
     # per rule whose yield only copies captures (`Hit(x)`): (field name, capture name)
     # pairs, so its records are built without evaluating expressions
@@ -199,6 +199,7 @@ class Engine:
         self._strata = []
         self._stratum_index = {}
         self._keyed = {}
+        self._rest_by_key = {}
         for stratum in self.pack.strata:
             rules = [self.pack.rules[i] for i in stratum]
             labels = sorted(set().union(*(r.labels for r in rules)))
@@ -211,14 +212,20 @@ class Engine:
                 anchored,
                 [r.index for r in rules if r.anchor is None],
             )
-            keyed: dict[tuple[str, str], list[CompiledRule]] = {}
+            keyed: dict[tuple[str, str], _Group] = {}
+            rest: dict[tuple[str, str], list[int]] = {}
             for r in rules:
+                if r.anchor is None:
+                    continue
                 if _is_keyed(r):
-                    assert r.anchor is not None
-                    (key,) = r.anchor.keys
-                    keyed.setdefault(key, []).append(r)
-            taken = frozenset(r.index for group in keyed.values() for r in group)
+                    for key in r.anchor.keys:
+                        keyed.setdefault(key, _Group()).rules.append(r)
+                else:
+                    for key in r.anchor.keys:
+                        rest.setdefault(key, []).append(r.index)
+            taken = frozenset(r.index for group in keyed.values() for r in group.rules)
             self._keyed[id(rules)] = (keyed, anchored - taken)
+            self._rest_by_key[id(rules)] = rest
         self._plans = _Plans(self.pack.rules, self._watch)
         self._copies = {
             r.index: tuple((name, spec.value) for name, spec in r.fields)
@@ -291,15 +298,17 @@ class Engine:
             inline = self.planner and self._timed and self.profile is None
             if self.planner:
                 anchored, unanchored = self._stratum_index[id(rules)]
+                by_key = self._by_key
                 if inline:
                     keyed, anchored = self._keyed[id(rules)]
                     if keyed:
                         self._run_keyed(keyed, doc_id, doc, positions, strings, items, produced)
-                # only rules whose anchor occurs in this document can match in it
-                by_key = self._by_key
+                    by_key = self._rest_by_key[id(rules)]
+                # only rules whose anchor occurs in this document can match in it (the
+                # keys both hold, found in C: a document has hundreds of keys)
                 active: set[int] = set()
-                for key, at in positions.items():
-                    if at and key in by_key:
+                for key in positions.keys() & by_key.keys():
+                    if positions[key]:
                         active.update(by_key[key])
                 all_rules = self.pack.rules
                 rules = [all_rules[i] for i in heapq.merge(sorted(active & anchored), unanchored)]
@@ -370,7 +379,7 @@ class Engine:
 
     def _run_keyed(
         self,
-        keyed: dict[tuple[str, str], list[CompiledRule]],
+        keyed: dict[tuple[str, str], _Group],
         doc_id: str,
         doc: Doc,
         positions: dict[tuple[str, str], list[int]],
@@ -378,48 +387,85 @@ class Engine:
         items: dict[str, list[_Item]],
         produced: dict[str, list[Record]],
     ) -> None:
-        """The keyed rules of a stratum (anchored on one value at a bounded or unbounded
-        distance), key by key: for each anchor value in the document, each rule on it
-        tries the starts its hits give, left to right, skipping starts inside its last
-        match, as `_anchored` does. A point rule (one start per hit) takes a few
-        operations inline, not a general loop: at a thousand rules, most of a document's
-        rules are these. Records come out per rule in match order; the overlap policies
-        and the total order make the order of rules irrelevant."""
-        watch = self._watch
-        clock = time.perf_counter
-        plans = self._plans
+        """The keyed rules of a stratum (anchored on token values at a bounded or
+        unbounded distance), key by key: for each anchor value in the document, each rule
+        on it tries the starts its hits give, left to right, skipping starts inside its
+        last match, as `_anchored` does. A rule on several values (a word set) gathers
+        the hits of all of them that pass its neighbour tests, and runs once on those in
+        order. Records come out per rule in match order; the overlap policies and the
+        total order make the order of rules irrelevant.
+
+        Most (hit, rule) pairs fail the rule's first neighbour test (four in five at a
+        thousand rules), so where the key occurs once that test is made here, before
+        any call."""
         pieces: list[str] | None = None
+        last = len(doc) - 1
+        gathered: dict[int, tuple[CompiledRule, _Plan, list[Sequence[int]]]] = {}
         for key, hits in positions.items():
             group = keyed.get(key)
             if group is None or not hits:
                 continue
-            for rule in group:
-                plan = plans[rule.index]
-                assert plan is not None
+            ready = group.ready
+            if ready is None:
+                ready = group.prepare(self._plans)
+            one = hits[0] if len(hits) == 1 else -1
+            for rule, plan, lo, passes, others, gather in ready:
                 self._current = rule  # a neighbour test has a time limit of its own
-                todo = _edge_hits(plan, hits, positions) if plan.edges else hits
-                if plan.near and todo:
+                near = plan.near
+                if passes is not None:
                     if pieces is None:
                         pieces = self._token_pieces(doc)
-                    todo = _near_hits(plan, todo, pieces)
+                    if one >= 0:
+                        at = one + lo
+                        if at < 0 or at > last or not passes(pieces[at]):
+                            continue
+                        near = others
+                todo = _edge_hits(plan, hits, positions) if plan.edges else hits
+                if near and todo:
+                    if pieces is None:
+                        pieces = self._token_pieces(doc)
+                    todo = _near_hits(near, todo, pieces)
                 if not todo:
                     continue  # most rules at most hits: no regex call, nothing to time
-                enc = strings[rule.scope]
-                string, offsets = enc.string, enc.offsets
-                watch.started = clock()
-                watch.running = True
-                if plan.point:
-                    found = _at_points(plan, string, offsets, todo)
-                else:
-                    # a window of starts per hit, or a run test: the general loop
-                    firsts = doc.unit_starts(rule.scope) if plan.most is None else None
-                    found = []
-                    _anchored(plan, plan.match, plan.run, string, offsets, todo, firsts, found)
-                watch.running = False
-                if found:
-                    recs = self._records(rule, doc_id, doc, enc, found, items)
-                    if recs:
-                        produced.setdefault(rule.type, []).extend(recs)
+                if gather:
+                    # anchored on several values: its hits of every key, in order, first
+                    gathered.setdefault(rule.index, (rule, plan, []))[2].append(todo)
+                    continue
+                self._run_planned(rule, plan, todo, doc_id, doc, strings, items, produced)
+        for rule, plan, lists in gathered.values():
+            self._current = rule
+            todo = _merge(lists)
+            self._run_planned(rule, plan, todo, doc_id, doc, strings, items, produced)
+
+    def _run_planned(
+        self,
+        rule: CompiledRule,
+        plan: _Plan,
+        hits: Sequence[int],
+        doc_id: str,
+        doc: Doc,
+        strings: _Strings,
+        items: dict[str, list[_Item]],
+        produced: dict[str, list[Record]],
+    ) -> None:
+        """A keyed rule at its anchor hits that passed the tests by their neighbours."""
+        enc = strings[rule.scope]
+        string, offsets = enc.string, enc.offsets
+        watch = self._watch
+        watch.started = time.perf_counter()
+        watch.running = True
+        if plan.point:
+            found = _at_points(plan, string, offsets, hits)
+        else:
+            # a window of starts per hit, or a run test: the general loop
+            firsts = doc.unit_starts(rule.scope) if plan.most is None else None
+            found = []
+            _anchored(plan, plan.match, plan.run, string, offsets, hits, firsts, found)
+        watch.running = False
+        if found:
+            recs = self._records(rule, doc_id, doc, enc, found, items)
+            if recs:
+                produced.setdefault(rule.type, []).extend(recs)
 
     def _lexicon_hits(
         self, doc: Doc, positions: dict[tuple[str, str], list[int]]
@@ -806,6 +852,39 @@ class _Plans(dict[int, _Plan | None]):
         return plan
 
 
+_Near = tuple[tuple[int, int, Callable[[str], bool]], ...]  # a plan's neighbour tests
+# a keyed rule as `Engine._run_keyed` reads it: the rule, its plan, its first neighbour
+# test at a single distance (distance, test; 0, None where it has none), its others, and
+# whether it has more anchor keys than this one
+_Ready = tuple[CompiledRule, "_Plan", int, Callable[[str], bool] | None, _Near, bool]
+
+
+class _Group:
+    """The keyed rules of one anchor key in one stratum, made ready (`_Ready`) on first
+    use: making a plan compiles the rule's regexes."""
+
+    __slots__ = ("ready", "rules")
+
+    def __init__(self) -> None:
+        self.rules: list[CompiledRule] = []
+        self.ready: list[_Ready] | None = None
+
+    def prepare(self, plans: _Plans) -> list[_Ready]:
+        ready: list[_Ready] = []
+        for rule in self.rules:
+            plan = plans[rule.index]
+            assert plan is not None
+            first = next((t for t in plan.near if t[0] == t[1]), None)
+            gather = len(plan.keys) > 1
+            if first is None:
+                ready.append((rule, plan, 0, None, plan.near, gather))
+            else:
+                others = tuple(t for t in plan.near if t is not first)
+                ready.append((rule, plan, first[0], first[2], others, gather))
+        self.ready = ready
+        return ready
+
+
 class _AnchorKeys(dict[str, tuple[tuple[tuple[str, str], ...], str]]):
     """The anchor keys a token text is (its lower-case word, its shape) and the lexicon
     groups it starts a phrase of (`("lx", group)`), with its token record (`piece_of`), per
@@ -846,16 +925,10 @@ def _group_name(exact: bool, accents: bool) -> str:
 
 
 def _is_keyed(rule: CompiledRule) -> bool:
-    """A token rule anchored on one value whose starts lie near each hit (not a unit
+    """A token rule whose starts lie near each hit of its anchor values (not a unit
     anchor, a lone lexicon hit or a character rule): `Engine._run_keyed` runs it."""
     a = rule.anchor
-    return (
-        rule.kind != "chars"
-        and rule.item is None
-        and a is not None
-        and not a.unit
-        and len(a.keys) == 1
-    )
+    return rule.kind != "chars" and rule.item is None and a is not None and not a.unit
 
 
 def snap(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
@@ -898,7 +971,7 @@ def _plan_hits(
         hits = _merge([positions.get(k, ()) for k in keys])
     if plan.edges:
         hits = _edge_hits(plan, hits, positions)
-    return _near_hits(plan, hits, pieces) if plan.near else hits
+    return _near_hits(plan.near, hits, pieces) if plan.near else hits
 
 
 def _edge_hits(
@@ -915,7 +988,7 @@ def _edge_hits(
     return hits
 
 
-def _near_hits(plan: _Plan, hits: Sequence[int], pieces: list[str]) -> Sequence[int]:
+def _near_hits(near: _Near, hits: Sequence[int], pieces: list[str]) -> Sequence[int]:
     """The anchor hits whose neighbouring tokens pass the rule's neighbour tests (each a
     dictionary lookup per token record). A hit that fails one is used as the anchor by no
     match, so no start needs to be tried for it; a start that another hit also reaches is
@@ -925,14 +998,14 @@ def _near_hits(plan: _Plan, hits: Sequence[int], pieces: list[str]) -> Sequence[
     if len(hits) == 1:
         # the usual case (an anchor value once in the document): no list is made
         a = hits[0]
-        for lo, hi, passes in plan.near:
+        for lo, hi, passes in near:
             if lo == hi:
                 if not (0 <= a + lo <= last and passes(pieces[a + lo])):
                     return ()
             elif not any(map(passes, pieces[max(a + lo, 0) : min(a + hi, last) + 1])):
                 return ()
         return hits
-    for lo, hi, passes in plan.near:
+    for lo, hi, passes in near:
         if not hits:
             break
         if lo == hi:

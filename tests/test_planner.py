@@ -514,7 +514,8 @@ def near_patterns(draw: Any) -> str:
     left = draw(st.lists(st.sampled_from(NEAR_ATOMS), max_size=2))
     right = draw(st.lists(st.sampled_from(NEAR_ATOMS), max_size=2))
     gap = draw(st.sampled_from(["", "_?", "_{0,2}", "[is_title]+", '(?! "of")']))
-    lit = draw(st.sampled_from(['"said"', '"city"', '"Smith"']))
+    # a word set is anchored on each of its words (its hits gathered in order)
+    lit = draw(st.sampled_from(['"said"', '"city"', '"Smith"', '[lower in ("said", "city")]']))
     return " ".join([*left, lit, gap, *right]).strip()
 
 
@@ -529,6 +530,23 @@ def test_neighbour_tests_same_with_and_without_planner(
     pack = compile_text(src)
     for text in texts:
         same_with_and_without_planner(pack, text)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        '[lower in ("city", "said")] _ [lower in ("city", "said")]',
+        '[lower in ("city", "said")] [is_lower]',
+        '[is_title] [lower in ("city", "said", "smith")]',
+        '"the" _? [lower in ("city", "smith")] _{0,2} "said"',
+    ],
+)
+def test_word_set_anchors_same_with_and_without_planner(pattern: str) -> None:
+    # the matches from one word's hits overlap those from another's: gathered in order,
+    # a start inside the last match is skipped whichever word gave it
+    pack = compile_text(f"overlap T all\nrule r match {pattern} yield T()\n")
+    text = "City said city said the city. The city said Smith said the smith said city said."
+    assert same_with_and_without_planner(pack, text)
 
 
 def test_neighbour_tests_skip_regex_calls() -> None:
