@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import pickle
 import selectors
@@ -105,7 +104,7 @@ def run_documents(
             yield _process(engine, item)
         return
     batches = _batches(items, BATCH)
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         yield from _spawned(engine, batches, jobs - 1, (pack, planner, timeout, render), render)
         return
     # warm this engine before the workers copy it: every rule's regexes compiled, and the
@@ -390,6 +389,8 @@ def _spawned(
 ) -> Iterator[Outcome]:
     """The batches, shared between this process and a pool of spawned `workers`, in
     input order."""
+    import multiprocessing  # only here: an import every run would pay for
+
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
         # in input order: a worker's pending result, or a batch done here
