@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
@@ -546,7 +546,9 @@ def eval_(
 def main() -> None:
     """Console entry point: never shows a traceback for a user's mistake."""
     try:
-        app()
+        app()  # typer ends with SystemExit, whatever the outcome
+    except SystemExit as exc:
+        _leave(exc.code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
@@ -565,3 +567,21 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(3)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit with `code` as `sys.exit` would, without freeing every object one by one:
+    after a corpus run that took 0.1 s of CPU, and a tenth of a short run (as mypy's
+    `hard_exit` does). Every file ie writes is closed by now; the standard streams are
+    flushed here."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader that went away (`| head`)
+            stream.flush()
+    os._exit(status)

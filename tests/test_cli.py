@@ -513,6 +513,10 @@ def test_console_script_exit_codes(pack: Path, docs: Path, tmp_path: Path) -> No
     mixed = ie_process("run", pack, docs)
     assert mixed.returncode == 1 and "error[D001]" in mixed.stderr
     assert len(records(mixed.stdout)) == 5
+    # the process leaves without tearing its objects down: the output is complete first
+    to_file = ie_process("run", pack, docs, "-o", tmp_path / "out.jsonl")
+    assert to_file.returncode == 1 and to_file.stdout == ""
+    assert (tmp_path / "out.jsonl").read_text("utf-8") == mixed.stdout
 
 
 def test_run_jobs_output_is_identical(pack: Path, tmp_path: Path) -> None:
