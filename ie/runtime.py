@@ -157,8 +157,8 @@ class Engine:
     _strata: list[tuple[list[CompiledRule], list[str], list[str]]] = field(init=False)
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
-    # per stratum: its keyed rules (anchored on one value) by anchor key, run key by key
-    # (`_run_keyed`); and the anchored rules left to the per-rule loop then
+    # per stratum: its keyed rules (anchored on token values) by anchor key, run key by
+    # key (`_run_keyed`); and the anchored rules left to the per-rule loop then
     _keyed: dict[int, tuple[dict[tuple[str, str], _Group], frozenset[int]]] = field(init=False)
     # per stratum: anchor key -> the stratum's anchored rules left to the per-rule loop
     _rest_by_key: dict[int, dict[tuple[str, str], list[int]]] = field(init=False)
