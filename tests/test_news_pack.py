@@ -53,6 +53,8 @@ UNIT_RULES = {
     "indirect_loose_far",
     "indirect_not_mention",
     "indirect_subordinate",
+    "indirect_prep_ing",
+    "indirect_calling_for",
 }
 
 
