@@ -519,6 +519,14 @@ def test_console_script_exit_codes(pack: Path, docs: Path, tmp_path: Path) -> No
     assert (tmp_path / "out.jsonl").read_text("utf-8") == mixed.stdout
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_console_script_full_disk_is_not_a_bug(pack: Path, docs: Path) -> None:
+    full = ie_process("run", pack, docs / "a.txt", "-o", "/dev/full")
+    assert full.returncode == 1
+    assert "cannot write the output: No space left on device" in full.stderr
+    assert "bug" not in full.stderr
+
+
 def test_run_jobs_output_is_identical(pack: Path, tmp_path: Path) -> None:
     # enough documents that both processes take batches; one line is not valid JSON
     lines = []
