@@ -563,9 +563,7 @@ def main() -> None:
         sys.exit(0)
     except Exception as exc:  # pragma: no cover - a bug in ie, not the user's mistake
         if isinstance(exc, OSError) and exc.errno in _FULL:
-            # the disk, not ie (the output went to a full or failing device)
-            with contextlib.suppress(OSError):
-                print(f"error: cannot write the output: {exc.strerror}", file=sys.stderr)
+            _cannot_write(exc)  # the disk, not ie: a full or failing device
             _leave(1)
         if os.environ.get("IE_DEBUG"):
             raise
@@ -595,9 +593,13 @@ def _leave(code: object) -> NoReturn:
     except BrokenPipeError:
         pass  # the reader went away (`| head`): not an error of ours
     except OSError as exc:  # a full disk: the output is incomplete
-        with contextlib.suppress(OSError):
-            print(f"error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        _cannot_write(exc)
         status = status or 1
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(status)
+
+
+def _cannot_write(exc: OSError) -> None:
+    with contextlib.suppress(OSError):
+        print(f"error: cannot write the output: {exc.strerror}", file=sys.stderr)

@@ -293,8 +293,8 @@ class Engine:
                 positions[("te", label)] = sorted(it.end - 1 for it in spans)
             strings = _Strings(doc, self._token_pieces, items, tagged)  # made when needed
             produced: dict[str, list[Record]] = {}
-            # the plain loop of the most common rules (one start position per anchor hit)
-            # runs inline; profiling and the per-call time limit take the general path
+            # the keyed loop takes the rules that start near their anchor values (most
+            # rules); profiling and the per-call time limit take the general path
             inline = self.planner and self._timed and self.profile is None
             if self.planner:
                 anchored, unanchored = self._stratum_index[id(rules)]
@@ -312,30 +312,17 @@ class Engine:
                         active.update(by_key[key])
                 all_rules = self.pack.rules
                 rules = [all_rules[i] for i in heapq.merge(sorted(active & anchored), unanchored)]
-            plans = self._plans
             clock = time.perf_counter
+            # what is left: unit anchors, lexicon hits or records alone, character rules,
+            # rules with no anchor (and every rule when profiling or without the timer)
             for rule in rules:
                 self._current = rule
-                plan = plans[rule.index] if inline else None
-                # one start per anchor hit: the hits first, since at most of them no regex
-                # runs, nothing is timed and no record string is needed
-                point = plan if plan is not None and plan.point and rule.kind != "chars" else None
-                if point is not None and rule.item is None:
-                    hits = self._hits(point, positions, doc)
-                    if not hits:
-                        continue
                 watch.started = clock()  # set here, not by a method: this runs per rule
                 watch.running = True
                 if rule.kind == "chars":
                     recs = self._run_chars(rule, doc_id, doc, items)
                 elif rule.item is not None and self.planner:
                     recs = self._run_items(rule, doc_id, doc, items)
-                elif point is not None:
-                    recs = None
-                    enc = strings[rule.scope]
-                    found = _at_points(point, enc.string, enc.offsets, hits)
-                    if found:
-                        recs = self._records(rule, doc_id, doc, enc, found, items)
                 else:
                     enc = strings[rule.scope]
                     recs = self._run_rule(rule, doc_id, doc, enc, positions, items)
