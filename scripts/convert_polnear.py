@@ -116,6 +116,23 @@ def widen_to_marks(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def join_fragments(text: str, spans: list[list[Any]]) -> list[tuple[int, int]]:
+    """An attribution's content fragments in order, with fragments that only white space
+    within one paragraph separates joined into one: annotators often marked a quotation of
+    several sentences sentence by sentence, and it is one content. A paragraph break, or
+    anything else between two fragments (`"...," he said, "..."`), keeps them apart."""
+    joined: list[tuple[int, int]] = []
+    for s, e in sorted((int(x[0]), int(x[1])) for x in spans):
+        if joined:
+            ps, pe = joined[-1]
+            gap = text[pe:s]
+            if s <= pe or (not gap.strip() and "\n" not in gap):
+                joined[-1] = (ps, max(pe, e))
+                continue
+        joined.append((s, e))
+    return joined
+
+
 def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
     text: str = obj["text"]
     records: list[dict[str, Any]] = []
@@ -124,8 +141,8 @@ def convert_document(obj: dict[str, Any]) -> dict[str, Any]:
     for at in attributions:
         source = span_field(text, at.get("source") or [])
         cue = span_field(text, at.get("cue") or [])
-        for s, e, _ in sorted(at.get("content") or [], key=lambda x: (x[0], x[1])):
-            s, e = widen_to_marks(text, int(s), int(e))
+        for s, e in join_fragments(text, at.get("content") or []):
+            s, e = widen_to_marks(text, s, e)
             if s >= e:
                 continue
             content, direct = content_field(text, s, e)

@@ -405,3 +405,40 @@ def test_polnear_fragments_widened_to_enclosing_marks(
     start = text.index(fragment)
     a, b = polnear().widen_to_marks(text, start, start + len(fragment))
     assert text[a:b] == widened
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments", "joined"),
+    [
+        # a quotation marked sentence by sentence is one content
+        (
+            "“We will win. They will lose.” he said",
+            ["“We will win.", "They will lose.”"],
+            ["“We will win. They will lose.”"],
+        ),
+        # a quotation broken by the attribution stays two
+        (
+            "“We will win,” he said, “and they will lose.”",
+            ["“We will win,”", "“and they will lose.”"],
+            ["“We will win,”", "“and they will lose.”"],
+        ),
+        # a paragraph break keeps a continued quotation apart
+        (
+            "“We will win.\n\n“They will lose.”",
+            ["“We will win.", "“They will lose.”"],
+            ["“We will win.", "“They will lose.”"],
+        ),
+        # out of order and overlapping fragments
+        (
+            "He said the vote was close and fair.",
+            ["close and fair", "the vote was close"],
+            ["the vote was close and fair"],
+        ),
+        ("He said yes.", ["yes"], ["yes"]),
+    ],
+)
+def test_polnear_fragments_separated_by_spaces_are_joined(
+    text: str, fragments: list[str], joined: list[str]
+) -> None:
+    spans = [[text.index(f), text.index(f) + len(f), f] for f in fragments]
+    assert [text[a:b] for a, b in polnear().join_fragments(text, spans)] == joined
