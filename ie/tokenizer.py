@@ -343,9 +343,28 @@ def _like_num(text: str) -> bool:
     return low.endswith(("st", "nd", "rd", "th")) and low[:-2].isdigit()
 
 
+_NUMBER_WORDS = _NUM_WORDS | _ORDINAL_WORDS
+
+
 @lru_cache(maxsize=1 << 18)
 def lexeme(text: str) -> Lexeme:
-    """The (cached) lexical attributes of a token text."""
+    """The (cached) lexical attributes of a token text: made once per distinct word a
+    process meets, tens of thousands in a corpus, and again in each `--jobs` worker."""
+    if text.isalpha() and text.isascii():
+        # most words: letters only, so no digit, punctuation, quote or currency sign, and
+        # a number only when it is a number word (as `_like_num` says)
+        low = text.lower()
+        shape = text.translate(_ASCII_SHAPE)
+        return Lexeme(
+            text, low, _cap_runs(shape) if len(shape) > 4 else shape, text.istitle(),
+            text.isupper(), text.islower(), False, True, False, False, False,
+            low in _NUMBER_WORDS, text[:1], text[-3:], len(text),
+        )  # fmt: skip
+    return _any_lexeme(text)
+
+
+def _any_lexeme(text: str) -> Lexeme:
+    """`lexeme` for any text (the reference its fast path for plain words must equal)."""
     nonempty = bool(text)
     if text.isascii():
         is_punct = nonempty and not text.strip(_ASCII_PUNCT)

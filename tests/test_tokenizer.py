@@ -357,3 +357,17 @@ def test_tokenizing_tokens_is_stable(text: str) -> None:
     again = tokenize(" ".join(words)).words
     if not any(w[:1] in "'\u2019nN" and len(w) > 1 for w in words) and "." not in words:
         assert again == words
+
+
+@given(
+    st.one_of(
+        st.text(st.sampled_from("abcxyzABCXYZ"), max_size=12),
+        st.sampled_from(["ten", "Ten", "TENTH", "million", "Millionth", "first", "aaaaaaa"]),
+        st.text(max_size=8),
+    )
+)
+def test_lexeme_fast_path_equals_the_general_one(text: str) -> None:
+    """Plain ASCII words skip most tests in `lexeme`; their attributes stay the same."""
+    from ie.tokenizer import _any_lexeme
+
+    assert lexeme(text) == _any_lexeme(text)
