@@ -81,15 +81,17 @@ def widen_to_marks(text: str, start: int, end: int) -> tuple[int, int]:
     """The fragment widened over the quotation marks that enclose it right at its edges,
     where the annotator left one out: `I have earned ...”` -> `“I have earned ...”`,
     `“We're going to win,` -> `“We're going to win,”`, and a doubled mark cut in half
-    (`''He has got it,'` -> `''He has got it,''`). Only a fragment enclosed on both sides
-    is widened: one that stops inside a quotation (a quotation annotated in pieces) stays
-    as it is."""
+    (`''He has got it,'` or `'He has got it,''` -> `''He has got it,''`). Only a fragment
+    enclosed on both sides is widened: one that stops inside a quotation (a quotation
+    annotated in pieces) stays as it is."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     if start >= end:
         return start, end
+    if text[start - 1 : start + 1] == "''" and text[start + 1 : start + 2] != "'":
+        start -= 1  # the second half of a doubled opening mark: the whole mark
     opens = text[start] in OPEN_QUOTES
     closes = _ends_with_close(text, start, end)
     after = text[end] if end < len(text) else ""

@@ -391,6 +391,7 @@ def test_polnear_content_drops_the_quotation_marks(
         ("“We will win,” he said", "“We will win,", "“We will win,”"),
         ("''We are back,'' he said", "''We are back,'", "''We are back,''"),
         ("''We are back,'' he said", "''We are back,", "''We are back,''"),
+        ("He said ''We are back,'' then", "'We are back,''", "''We are back,''"),
         ("“We will win,” he said", "“We will win,”", "“We will win,”"),
         # a quotation annotated in pieces, and words no marks enclose: left as they are
         ("“We will win. They will lose.” he said", "“We will win.", "“We will win."),
