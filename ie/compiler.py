@@ -41,7 +41,7 @@ from ie.checks import (
 from ie.diagnostics import CompileError, Diagnostic, Span
 from ie.lower import IR, Assert, Atom, ICap, ILook, ISeq, Lowerer, SpanRef, emit
 from ie.parser import parse_file
-from ie.planner import lexicon_score, plan
+from ie.planner import item_run, lexicon_score, plan
 from ie.program import (
     CaptureSpec,
     Compilation,
@@ -384,18 +384,6 @@ def _without_names_after_yield_typos(
     ]
 
 
-def _lone_item(ir: IR) -> str | None:
-    """The label when the whole pattern is one lexicon hit or record, captured or not."""
-    while True:
-        if isinstance(ir, ISeq) and len(ir.items) == 1:
-            ir = ir.items[0]
-        elif isinstance(ir, ICap):
-            ir = ir.item
-        else:
-            break
-    return ir.label if isinstance(ir, SpanRef) else None
-
-
 def compile_pack(path: str | Path, *, tokenizer: Tokenizer | None = None) -> CompiledPack:
     """Compile or raise `CompileError` with every diagnostic (warnings included)."""
     result = compile_source(path, tokenizer=tokenizer)
@@ -528,6 +516,7 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
                     help="add a required word, lexicon or record type to make it cheap",
                 )
             )
+        label, before, after = item_run(ir) or (None, (), ())
         rules.append(
             CompiledRule(
                 **common,
@@ -535,7 +524,9 @@ def compile_source(path: str | Path, *, tokenizer: Tokenizer | None = None) -> C
                 captures=_capture_specs(ir),
                 anchor=anchor,
                 labels=frozenset(lowerers[rule.name].labels),
-                item=_lone_item(ir),
+                item=label,
+                item_before=before,
+                item_after=after,
             )
         )
     by_level: dict[int, list[int]] = {}

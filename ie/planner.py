@@ -227,6 +227,35 @@ def _flat(ir: IR) -> list[IR]:
     return [ir]
 
 
+def item_run(ir: IR) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(label, tests before, tests after) when the pattern is one lexicon hit or record
+    with only single-token tests around it (`x:Big "said"`, `"the" Org`), captured only
+    as the item itself: the runtime then reads the matches off the items and the token
+    records, with no regex and without tagging the record strings. None otherwise."""
+    parts = _flat(ir)
+    refs = [j for j, p in enumerate(parts) if isinstance(p, SpanRef)]
+    if len(refs) != 1 or not _captures_item_only(ir):
+        return None
+    j = refs[0]
+    tests = [_lexical(p) if isinstance(p, Atom) else None for p in parts]
+    if any(t is None for k, t in enumerate(tests) if k != j):
+        return None
+    ref = parts[j]
+    assert isinstance(ref, SpanRef)
+    regexes = tuple(t.regex if t is not None else "" for t in tests)
+    return ref.label, regexes[:j], regexes[j + 1 :]
+
+
+def _captures_item_only(ir: IR) -> bool:
+    """Whether every capture in a sequence holds exactly its one lexicon hit or record."""
+    if isinstance(ir, ICap):
+        inner = _flat(ir.item)
+        return len(inner) == 1 and isinstance(inner[0], SpanRef)
+    if isinstance(ir, ISeq):
+        return all(map(_captures_item_only, ir.items))
+    return True
+
+
 def _lexical(ir: IR) -> Atom | None:
     """`ir` as a token test that reads only the token itself (its words, shape and flags,
     not the tags of lexicon hits and records, which vary per stratum), or None."""

@@ -113,9 +113,12 @@ class CompiledRule:
     labels: frozenset[str]  # tag labels the pattern reads (lexicons, types, views)
     examples: tuple[ExampleSpec, ...] = ()
     kind: str = "tokens"  # "tokens": over token records; "chars": over the raw text
-    # the label when the whole pattern is one lexicon hit or record (`match x:Big`): the
-    # runtime takes the items themselves, leftmost and longest first, with no regex
+    # the label when the whole pattern is one lexicon hit or record (`match x:Big`), or
+    # one with single-token tests right before and after it (`x:Big "said"`): the runtime
+    # takes the items themselves, leftmost and longest first, with no regex and no tags
     item: str | None = None
+    item_before: tuple[str, ...] = ()  # the tests' one-token regexes, in pattern order
+    item_after: tuple[str, ...] = ()
     _pattern: Any = field(default=None, compare=False, repr=False)
     _run: Any = field(default=None, compare=False, repr=False)
 

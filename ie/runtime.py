@@ -153,7 +153,7 @@ class Engine:
     _rows: dict[str, tuple[tuple[str, ...], ...]] = field(init=False)
     _by_key: dict[tuple[str, str], list[int]] = field(init=False)  # anchor key -> rules
     # per stratum: its rules, the labels they read, and the labels the record string must
-    # carry as tags (those read by a regex: a lone lexicon hit or record reads its list)
+    # carry as tags (those read by a regex: an item rule, `_run_items`, reads its list)
     _strata: list[tuple[list[CompiledRule], list[str], list[str]]] = field(init=False)
     # per stratum (by id of its rule list): its anchored rule indexes, its unanchored ones
     _stratum_index: dict[int, tuple[frozenset[int], list[int]]] = field(init=False)
@@ -163,6 +163,8 @@ class Engine:
     # per stratum: anchor key -> the stratum's anchored rules left to the per-rule loop
     _rest_by_key: dict[int, dict[tuple[str, str], list[int]]] = field(init=False)
     _plans: _Plans = field(init=False)  # per rule: how the planner runs it
+    # per item rule: its token tests before and after the item (`_item_tests`)
+    _tests_of: dict[int, tuple[list[_Test], list[_Test]]] = field(init=False)
     # per rule whose yield only copies captures (`Hit(x)`): (field name, capture name)
     # pairs, so its records are built without evaluating expressions
     _copies: dict[int, tuple[tuple[str, str], ...]] = field(init=False)
@@ -227,6 +229,7 @@ class Engine:
             self._keyed[id(rules)] = (keyed, anchored - taken)
             self._rest_by_key[id(rules)] = rest
         self._plans = _Plans(self.pack.rules, self._watch)
+        self._tests_of = {}
         self._copies = {
             r.index: tuple((name, spec.value) for name, spec in r.fields)
             for r in self.pack.rules
@@ -604,35 +607,54 @@ class Engine:
     def _run_items(
         self, rule: CompiledRule, doc_id: str, doc: Doc, items: dict[str, list[_Item]]
     ) -> list[Record]:
-        """A rule that is one lexicon hit or record (`match x:Big`): its matches are the
-        items themselves, as `finditer` would take them from the tags: left to right, at
-        each start the first item listed (the longest) that stays inside its scope unit,
-        none overlapping the one before."""
+        """A rule that is one lexicon hit or record (`match x:Big`), maybe with single-token
+        tests right before and after it (`x:Big "said"`): its matches are read off the
+        items, as `finditer` would take them from the tags: left to right, at each start
+        the first item listed (the longest) whose neighbours pass the tests and whose
+        match stays inside its scope unit, none overlapping the one before."""
         t0 = time.perf_counter() if self.profile is not None else 0.0
         found = items.get(rule.item or "", ())
         firsts = doc.unit_starts(rule.scope)
         n = len(doc)
-        capture = rule.captures[0] if rule.captures and rule.fields else None
         text, starts, ends = doc.text, doc.starts, doc.ends
         rows = self._rows.get(rule.item or "")  # a lexicon's columns (none for records)
         build = self._build
         units = len(firsts)
+        names = [cap.name for cap in rule.captures] if rule.fields else []
+        before, after = self._item_tests(rule)
+        pieces = self._token_pieces(doc) if before or after else []
+        nb, na = len(before), len(after)
         records = []
         cur = 0
         for it in found:
-            if it.start < cur:
+            start = it.start - nb
+            end = it.end + na
+            if start < cur or end > n:
+                continue
+            # the token tests first: they reject most items (one lookup per token)
+            if na == 1:
+                if not after[0](pieces[it.end]):
+                    continue
+            elif after and not all(
+                test(p) for test, p in zip(after, pieces[it.end : end], strict=True)
+            ):
+                continue
+            if before and not all(
+                test(p) for test, p in zip(before, pieces[start : it.start], strict=True)
+            ):
                 continue
             u = bisect_right(firsts, it.start)
-            if it.end > (firsts[u] if u < units else n):
-                continue  # a record that runs across the rule's unit never matches
-            cur = it.end
+            if start < (firsts[u - 1] if u else 0) or end > (firsts[u] if u < units else n):
+                continue  # a match never runs across its rule's unit
+            cur = end
             captured: dict[str, Field] = {}
-            if capture is not None:
+            if names:
                 a, b = starts[it.start], ends[it.end - 1]
                 rec = it.record
                 row = rows[it.entry] if rows and rec is None else None
-                captured[capture.name] = Field(text[a:b], a, b, rec.type if rec else None, rec, row)
-            record = build(rule, doc_id, doc, it.start, it.end, captured, items)
+                value = Field(text[a:b], a, b, rec.type if rec else None, rec, row)
+                captured = dict.fromkeys(names, value)
+            record = build(rule, doc_id, doc, start, end, captured, items)
             if record is not None:
                 records.append(record)
         if self.profile is not None:
@@ -641,6 +663,25 @@ class Engine:
             st.tries += len(found)
             st.records += len(records)
         return records
+
+    def _item_tests(self, rule: CompiledRule) -> tuple[list[_Test], list[_Test]]:
+        """The token tests of an item rule (`_run_items`), each made on first use and
+        shared with the neighbour tests of other rules."""
+        got = self._tests_of.get(rule.index)
+        if got is None:
+            flags = rule.pattern.flags if rule.item_before or rule.item_after else 0
+            tests = self._plans.tests
+            made: list[list[_Test]] = []
+            for sources in (rule.item_before, rule.item_after):
+                side = []
+                for source in sources:
+                    test = tests.get((source, flags))
+                    if test is None:
+                        test = tests[source, flags] = _Passes(source, flags, self._watch)
+                    side.append(test.__getitem__)
+                made.append(side)
+            got = self._tests_of[rule.index] = (made[0], made[1])
+        return got
 
     def _run_chars(
         self, rule: CompiledRule, doc_id: str, doc: Doc, items: dict[str, list[_Item]]
@@ -839,7 +880,8 @@ class _Plans(dict[int, _Plan | None]):
         return plan
 
 
-_Near = tuple[tuple[int, int, Callable[[str], bool]], ...]  # a plan's neighbour tests
+_Test = Callable[[str], bool]  # whether a token record passes a one-token test
+_Near = tuple[tuple[int, int, _Test], ...]  # a plan's neighbour tests
 # a keyed rule as `Engine._run_keyed` reads it: the rule, its plan, its first neighbour
 # test at a single distance (distance, test; 0, None where it has none), its others, and
 # whether it has more anchor keys than this one

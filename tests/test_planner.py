@@ -488,8 +488,8 @@ def test_edge_tests(pattern: str, word: str, expected: list[tuple[int, str, str]
 
 
 def test_edge_test_skips_the_regex() -> None:
-    """`x:L "warned"`: only the "warned" right after a hit of L is tried."""
-    src = 'lexicon L = "gas" | "coal"\nrule r match x:L "warned" yield T(x)\n'
+    """`x:L "warned" (?! "of")`: only the "warned" right after a hit of L is tried."""
+    src = 'lexicon L = "gas" | "coal"\nrule r match x:L "warned" (?! "of") yield T(x)\n'
     stats: dict[str, RuleStats] = {}
     engine = Engine(compile_text(src), profile=stats)
     text = "He warned us. She warned gas users. The coal warned none. Bob warned gas warned."
@@ -556,3 +556,85 @@ def test_neighbour_tests_skip_regex_calls() -> None:
     Engine(pack, profile=planned).extract("d", text)
     # four hits of "secretary"; only the one after "foreign" is tried
     assert planned["r"].tries == 1 and planned["r"].records == 1
+
+
+# ---- item rules: a lexicon hit or record with one-token tests around it -------------------------
+
+ITEM_TESTS = [
+    '"said"', '"the"', '"city"', '","', "[is_title]", "[is_punct]", "/^[A-Z]/",
+    '[shape = "Xxxx"]', 'exact "Bob"', '[lower in ("a", "b")]', '"\'s"',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("pattern", "item"),
+    [
+        ("x:Lex", ("@Lex", 0, 0)),
+        ('x:Lex "said"', ("@Lex", 0, 1)),
+        ('"the" Lex "said" ","', ("@Lex", 1, 2)),
+        ('x:(y:Person) "said"', ("Person", 0, 1)),
+        ('x:("the" Lex)', None),  # a capture wider than the item
+        ('x:Lex _ "said"', None),  # `_` is no test: left to the regex
+        ('x:Lex "said"?', None),
+        ('x:Lex (?! "said")', None),
+        ('x:Lex "said" Lex', None),
+        ("x:Lex [lower in Lex]", None),  # reads tags
+    ],
+)
+def test_item_rules(pattern: str, item: tuple[str, int, int] | None) -> None:
+    """A pattern that is one lexicon hit or record with single-token tests around it is
+    read off the items, without a regex or tags; anything else is not."""
+    head = 'lexicon Lex = "Bob Smith" | "York"\nrule p match [is_title] yield Person()\n'
+    rule = compile_text(f"{head}rule r match {pattern} yield T()\n").rule("r")
+    assert rule is not None
+    got = (rule.item, len(rule.item_before), len(rule.item_after)) if rule.item else None
+    assert got == item
+
+
+def test_item_rule_needs_no_tags() -> None:
+    """`x:L "warned"` is read off the items: the record strings carry no tags."""
+    src = 'lexicon L = "gas" | "coal"\nrule r match x:L "warned" yield T(x)\n'
+    engine = Engine(compile_text(src + 'rule s match "the" yield U()\n'))
+    assert all(not tagged for _, _, tagged in engine._strata)
+    text = "The gas warned. Coal warned. The coal, warned."
+    got = [(r.text, r.fields["x"].text) for r in engine.extract("d", text) if r.type == "T"]
+    assert got == [("gas warned", "gas"), ("Coal warned", "Coal")]
+
+
+@st.composite
+def item_patterns(draw: Any) -> str:
+    before = draw(st.lists(st.sampled_from(ITEM_TESTS), max_size=2))
+    after = draw(st.lists(st.sampled_from(ITEM_TESTS), max_size=2))
+    item = draw(st.sampled_from(["Lex", "Cap", "Person", "Person(title)"]))
+    captured = draw(st.sampled_from([f"x:{item}", f"x:(y:{item})", item]))
+    return " ".join([*before, captured, *after])
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(item_patterns(), st.sampled_from(["", "within paragraph"])),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["all", "longest", "first"]),
+    st.lists(documents, min_size=1, max_size=3),
+)
+def test_item_rules_same_with_and_without_planner(
+    patterns: list[tuple[str, str]], policy: str, texts: list[str]
+) -> None:
+    lines = [
+        'lexicon Lex = "Bob Smith" | "Bob" | "Smith" | "city" | "New York" | "York" | "the city"',
+        'lexicon Title = "General" | "spokesman"',
+        "rule cap match [is_title]+ yield Cap()",
+        f"overlap Cap {policy}",
+        "rule person match t:Title? n:([is_title] [is_title]?) yield Person(name=n, title=t)",
+        "overlap Person all",
+    ]
+    for i, (pattern, scope) in enumerate(patterns):
+        lines.append(f"rule r{i} {scope} match {pattern} yield T{i % 2}()")
+    pack = compile_text("\n".join(lines) + "\n")
+    # every generated rule is read off the items (with the planner on)
+    assert all(r.item for r in pack.rules if r.name.startswith("r"))
+    for text in texts:
+        same_with_and_without_planner(pack, text)
