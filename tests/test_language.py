@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ie.compiler import compile_pack
 from ie.diagnostics import CompileError
@@ -1104,6 +1106,48 @@ def test_lexicon_phrases_same_from_tails_and_sorted_keys(
     ends = [[end for end, _ in lex.phrases_at(words, i, n, str.lower)] for i in range(n)]
     assert ends == [[1, 2, 3], [2], [], [], [5, 6], [6], [9], [], [], []]
     assert lex.phrases_at(words, 6, 8, str.lower) == []  # the limit cuts the phrase
+
+
+LEX_WORDS = ["New", "York", "City", "Los", "Angeles", "County", "Delhi", "new", "the", ".", ","]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(LEX_WORDS[:8]), min_size=1, max_size=4), max_size=12),
+    st.lists(st.sampled_from(LEX_WORDS), max_size=40),
+    st.sampled_from([0, 3, 10**6]),
+)
+def test_lexicon_hits_are_every_phrase_at_every_token(
+    tmp_path_factory: Any, phrases: list[list[str]], words: list[str], cap: int
+) -> None:
+    """The runtime's walk (inline where a first token's tails are known, `phrases_at`
+    where they are not yet or no longer kept) finds, at every token, the phrases that
+    `phrases_at` finds there by the sorted keys, within one sentence, longest first."""
+    import ie.program
+
+    entries = sorted({" ".join(p) for p in phrases}) or ["York"]
+    folder = tmp_path_factory.mktemp("lex")
+    body = " | ".join(f'"{e}"' for e in entries)
+    (folder / "p.ie").write_text(
+        f"lexicon L = {body}\noverlap Hit all\nrule hit match p:L yield Hit(p)\n", "utf-8"
+    )
+    old = ie.program._TAIL_ENTRIES
+    ie.program._TAIL_ENTRIES = cap
+    try:
+        pack = compile_pack(folder / "p.ie")
+        engine = Engine(pack)
+        text = " ".join(words)
+        got = [(r.token_start, r.token_end) for r in engine.extract("d", text)]
+        doc = engine.tokenizer(text)
+        lex = pack.lexicons[0]
+        expected = []
+        for a, b in doc.sentences:
+            for i in range(a, b):
+                ends = lex._walk_keys(doc.words, i, b, str.lower)
+                expected += [(i, end) for end, _ in reversed(ends)]
+        assert got == sorted(expected, key=lambda se: (se[0], -se[1]))
+    finally:
+        ie.program._TAIL_ENTRIES = old
 
 
 # a phrase of letters and digits between single spaces is keyed without the tokenizer (in
