@@ -55,6 +55,7 @@ UNIT_RULES = {
     "indirect_subordinate",
     "indirect_prep_ing",
     "indirect_calling_for",
+    "indirect_first_reported",
 }
 
 
