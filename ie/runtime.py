@@ -318,8 +318,15 @@ class Engine:
             clock = time.perf_counter
             # what is left: unit anchors, lexicon hits or records alone, character rules,
             # rules with no anchor (and every rule when profiling or without the timer)
+            plans = self._plans
             for rule in rules:
                 self._current = rule
+                # its regexes compiled before its clock starts: on a busy machine a big
+                # rule's first compile can outlast the limit, and being cut short it would
+                # start again, and fail, on every document
+                _ = rule.pattern
+                if self.planner:
+                    _ = plans[rule.index]
                 watch.started = clock()  # set here, not by a method: this runs per rule
                 watch.running = True
                 if rule.kind == "chars":
